@@ -1,0 +1,240 @@
+//! Errors: an errno newtype, so every code libzmq or the OS can report stays
+//! representable, and one conversion path from C return values.
+
+use std::ffi::{c_int, CStr};
+use std::fmt;
+
+/// An error reported by libzmq: the `errno` value of the failed call.
+///
+/// Any integer is a valid `Error`, so an errno this crate does not name is still
+/// carried and displayed (through `zmq_strerror`), never a panic. Compare with the
+/// associated constants:
+///
+/// ```
+/// let ctx = zmq::Context::new()?;
+/// let sock = ctx.socket(zmq::REQ)?;
+/// assert_eq!(sock.bind("nonsense://x").unwrap_err(), zmq::Error::EPROTONOSUPPORT);
+/// # Ok::<(), zmq::Error>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(transparent)]
+pub struct Error(c_int);
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+macro_rules! errnos {
+    ($( $(#[$doc:meta])* $name:ident = $value:expr; )*) => {
+        impl Error {
+            $( $(#[$doc])* pub const $name: Error = Error($value); )*
+        }
+
+        /// The symbolic name of a known errno value.
+        fn errno_name(code: c_int) -> Option<&'static str> {
+            $( if code == $value { return Some(stringify!($name)); } )*
+            None
+        }
+    };
+}
+
+errnos! {
+    /// Resource temporarily unavailable: a non-blocking call would block, or a timeout expired.
+    EAGAIN = libc::EAGAIN;
+    /// Invalid argument (also: a string with a NUL byte inside, a bad option value).
+    EINVAL = libc::EINVAL;
+    /// The call was interrupted by a signal.
+    EINTR = libc::EINTR;
+    /// Bad address (an invalid socket or message handle).
+    EFAULT = libc::EFAULT;
+    /// Out of memory.
+    ENOMEM = libc::ENOMEM;
+    /// Too many open sockets or files.
+    EMFILE = libc::EMFILE;
+    /// The operation is not supported by this socket type or build.
+    ENOTSUP = libc::ENOTSUP;
+    /// The transport protocol of an endpoint is not supported.
+    EPROTONOSUPPORT = libc::EPROTONOSUPPORT;
+    /// No buffer space available.
+    ENOBUFS = libc::ENOBUFS;
+    /// The network is down.
+    ENETDOWN = libc::ENETDOWN;
+    /// The address is already in use.
+    EADDRINUSE = libc::EADDRINUSE;
+    /// The address is not available on this machine.
+    EADDRNOTAVAIL = libc::EADDRNOTAVAIL;
+    /// Connection refused.
+    ECONNREFUSED = libc::ECONNREFUSED;
+    /// The operation is in progress.
+    EINPROGRESS = libc::EINPROGRESS;
+    /// Not a socket (a closed or invalid libzmq socket).
+    ENOTSOCK = libc::ENOTSOCK;
+    /// The message is too long.
+    EMSGSIZE = libc::EMSGSIZE;
+    /// The address family is not supported.
+    EAFNOSUPPORT = libc::EAFNOSUPPORT;
+    /// The network is unreachable.
+    ENETUNREACH = libc::ENETUNREACH;
+    /// The connection was aborted.
+    ECONNABORTED = libc::ECONNABORTED;
+    /// The connection was reset by the peer.
+    ECONNRESET = libc::ECONNRESET;
+    /// The socket is not connected.
+    ENOTCONN = libc::ENOTCONN;
+    /// The connection timed out.
+    ETIMEDOUT = libc::ETIMEDOUT;
+    /// The host is unreachable (e.g. ROUTER_MANDATORY with an unknown routing id).
+    EHOSTUNREACH = libc::EHOSTUNREACH;
+    /// The network was reset.
+    ENETRESET = libc::ENETRESET;
+    /// No such file or directory (e.g. an ipc path, or an endpoint that is not bound).
+    ENOENT = libc::ENOENT;
+    /// No such device (e.g. an unknown network interface).
+    ENODEV = libc::ENODEV;
+    /// Invalid or incomplete multibyte or wide character.
+    EILSEQ = libc::EILSEQ;
+    /// The operation cannot be accomplished in the socket's current state
+    /// (e.g. `send` twice on a REQ socket).
+    EFSM = zmq_sys::EFSM;
+    /// The requested transport protocol is not compatible with the socket type.
+    ENOCOMPATPROTO = zmq_sys::ENOCOMPATPROTO;
+    /// The context was terminated (or shut down).
+    ETERM = zmq_sys::ETERM;
+    /// No I/O thread is available for the operation.
+    EMTHREAD = zmq_sys::EMTHREAD;
+}
+
+impl Error {
+    /// The error with this raw errno value.
+    pub const fn from_raw(code: c_int) -> Error {
+        Error(code)
+    }
+
+    /// The raw errno value.
+    pub const fn raw(self) -> c_int {
+        self.0
+    }
+
+    /// The error of the last libzmq call on this thread (`zmq_errno()`).
+    #[doc(alias = "zmq_errno")]
+    pub fn last() -> Error {
+        // SAFETY: zmq_errno takes no arguments and only reads the thread's errno.
+        Error(unsafe { zmq_sys::zmq_errno() })
+    }
+
+    /// The symbolic name (`"EAGAIN"`, `"ETERM"` ...) where this crate knows the code.
+    pub fn name(self) -> Option<&'static str> {
+        errno_name(self.0)
+    }
+
+    /// The message `zmq_strerror` gives for this code.
+    #[doc(alias = "zmq_strerror")]
+    pub fn message(self) -> String {
+        // SAFETY: zmq_strerror accepts any int and returns a pointer to a
+        // NUL-terminated string that libzmq or libc keeps valid (static storage or
+        // strerror's buffer, which we copy out at once).
+        let ptr = unsafe { zmq_sys::zmq_strerror(self.0) };
+        if ptr.is_null() {
+            return format!("unknown error {}", self.0);
+        }
+        // SAFETY: ptr is non-null and points to a NUL-terminated string (see above).
+        unsafe { CStr::from_ptr(ptr) }
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => write!(f, "Error({name} = {}: {})", self.0, self.message()),
+            None => write!(f, "Error({}: {})", self.0, self.message()),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Error> for std::io::Error {
+    fn from(e: Error) -> std::io::Error {
+        match e {
+            Error::EAGAIN => std::io::Error::new(std::io::ErrorKind::WouldBlock, e),
+            Error::EINTR => std::io::Error::new(std::io::ErrorKind::Interrupted, e),
+            Error::ETIMEDOUT => std::io::Error::new(std::io::ErrorKind::TimedOut, e),
+            // Codes below ZMQ_HAUSNUMERO are the platform's own errno values.
+            Error(code) if code < zmq_sys::ZMQ_HAUSNUMERO => {
+                std::io::Error::from_raw_os_error(code)
+            }
+            _ => std::io::Error::other(e),
+        }
+    }
+}
+
+/// Maps a C return value that is `-1` on failure to `Err(zmq_errno())`.
+#[inline]
+pub(crate) fn cvt(rc: c_int) -> Result<c_int> {
+    if rc == -1 {
+        Err(Error::last())
+    } else {
+        Ok(rc)
+    }
+}
+
+/// Maps a C pointer that is null on failure to `Err(zmq_errno())`.
+#[inline]
+pub(crate) fn cvt_ptr<T>(ptr: *mut T) -> Result<std::ptr::NonNull<T>> {
+    std::ptr::NonNull::new(ptr).ok_or_else(Error::last)
+}
+
+/// A C string for libzmq, or `EINVAL` if `s` holds a NUL byte.
+pub(crate) fn c_string(s: &str) -> Result<std::ffi::CString> {
+    std::ffi::CString::new(s).map_err(|_| Error::EINVAL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_codes_are_carried_and_displayed() {
+        let e = Error::from_raw(987_654);
+        assert_eq!(e.raw(), 987_654);
+        assert_eq!(e.name(), None);
+        assert!(!e.to_string().is_empty());
+        assert!(format!("{e:?}").contains("987654"));
+    }
+
+    #[test]
+    fn known_codes_have_names_and_zmq_messages() {
+        assert_eq!(Error::ETERM.name(), Some("ETERM"));
+        assert_eq!(Error::ETERM.to_string(), "Context was terminated");
+        assert_eq!(
+            Error::EFSM.to_string(),
+            "Operation cannot be accomplished in current state"
+        );
+        assert!(format!("{:?}", Error::EAGAIN).contains("EAGAIN"));
+    }
+
+    #[test]
+    fn io_error_kinds() {
+        let io: std::io::Error = Error::EAGAIN.into();
+        assert_eq!(io.kind(), std::io::ErrorKind::WouldBlock);
+        let io: std::io::Error = Error::EINTR.into();
+        assert_eq!(io.kind(), std::io::ErrorKind::Interrupted);
+        let io: std::io::Error = Error::ECONNREFUSED.into();
+        assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
+        let io: std::io::Error = Error::ETERM.into();
+        assert_eq!(io.kind(), std::io::ErrorKind::Other);
+    }
+
+    #[test]
+    fn nul_in_strings_is_einval() {
+        assert_eq!(c_string("a\0b").unwrap_err(), Error::EINVAL);
+        assert!(c_string("tcp://127.0.0.1:1").is_ok());
+    }
+}

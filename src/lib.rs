@@ -1,0 +1,161 @@
+//! Safe, complete, fast bindings to [libzmq](https://zeromq.org) (ZeroMQ) 4.3.
+//!
+//! A thin layer over the C API: [`Context`], [`Socket`] and [`Message`] own their
+//! libzmq handles (RAII), socket types and flags are typed, every call returns a
+//! [`Result`] carrying libzmq's errno, and each wrapper names the C function it calls
+//! (search the docs for `zmq_bind`, `zmq_msg_recv` ...), so the zguide's C examples
+//! port almost line by line:
+//!
+//! ```
+//! // hwserver / hwclient in one process
+//! let ctx = zmq::Context::new()?;
+//! let responder = ctx.socket(zmq::REP)?;
+//! responder.bind("tcp://127.0.0.1:*")?;
+//! let endpoint = responder.get_last_endpoint()?;
+//!
+//! let requester = ctx.socket(zmq::REQ)?;
+//! requester.connect(&endpoint)?;
+//! requester.send("Hello", zmq::SendFlags::empty())?;
+//!
+//! let mut msg = zmq::Message::new();
+//! responder.recv_msg(&mut msg, zmq::RecvFlags::empty())?;
+//! assert_eq!(msg.as_str(), Some("Hello"));
+//! responder.send("World", zmq::SendFlags::empty())?;
+//! assert_eq!(requester.recv_string(zmq::RecvFlags::empty())?.unwrap(), "World");
+//! # Ok::<(), zmq::Error>(())
+//! ```
+//!
+//! # Building
+//!
+//! By default (features `vendored` and `curve`) libzmq 4.3.5 is compiled from the
+//! copy in this crate with the `cc` crate and linked statically, with CURVE security
+//! through a static libsodium: only a C++ compiler is needed. To link the system
+//! libzmq instead (e.g. Debian's `libzmq3-dev`, found with `pkg-config`), either
+//! depend on the crate with `default-features = false`, or set
+//! `LIBZMQ_NO_VENDOR=1` when building (it beats the feature). `LIBZMQ_LIB_DIR` +
+//! `LIBZMQ_INCLUDE_DIR` point at a libzmq without pkg-config; `LIBZMQ_STATIC=1`
+//! links it statically. Feature `draft` enables libzmq's draft API.
+//! [`zmq_sys::vendored()`](sys::vendored) says which was linked.
+//!
+//! # Threads
+//!
+//! [`Context`] is `Send + Sync + Clone`; [`Socket`] is `Send` but not `Sync`, as
+//! libzmq sockets must not be used from two threads at once; [`Message`] is `Send`.
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+mod context;
+mod error;
+mod message;
+mod socket;
+mod sockopt;
+
+pub use context::{Context, CONTEXT_OPTIONS};
+pub use error::{Error, Result};
+pub use message::Message;
+pub use socket::*;
+pub use sockopt::*;
+
+/// The raw declarations (`zmq-sys`), for what the safe API does not cover.
+pub use zmq_sys as sys;
+
+use std::ffi::c_int;
+
+/// The version of the libzmq actually linked (`zmq_version`), as `(major, minor, patch)`.
+#[doc(alias = "zmq_version")]
+pub fn version() -> (i32, i32, i32) {
+    let (mut major, mut minor, mut patch): (c_int, c_int, c_int) = (0, 0, 0);
+    // SAFETY: zmq_version writes three ints through the pointers it is given.
+    unsafe { zmq_sys::zmq_version(&mut major, &mut minor, &mut patch) };
+    (major, minor, patch)
+}
+
+/// Whether the linked libzmq supports a capability (`zmq_has`): `"ipc"`, `"pgm"`,
+/// `"tipc"`, `"norm"`, `"curve"`, `"gssapi"`, `"draft"`, `"ws"`, `"wss"`, ...
+/// A name holding a NUL byte is simply not a capability.
+///
+/// ```
+/// if zmq::has("curve") {
+///     let (public, secret) = zmq::curve_keypair().unwrap();
+///     assert_eq!((public.len(), secret.len()), (40, 40));
+/// }
+/// ```
+#[doc(alias = "zmq_has")]
+pub fn has(capability: &str) -> bool {
+    let Ok(name) = std::ffi::CString::new(capability) else {
+        return false;
+    };
+    // SAFETY: name is NUL-terminated and outlives the call.
+    unsafe { zmq_sys::zmq_has(name.as_ptr()) == 1 }
+}
+
+/// A new CURVE key pair (`zmq_curve_keypair`), as Z85 text `(public, secret)`, 40
+/// characters each. `ENOTSUP` when the library was built without CURVE.
+#[doc(alias = "zmq_curve_keypair")]
+pub fn curve_keypair() -> Result<(String, String)> {
+    let mut public = [0u8; 41];
+    let mut secret = [0u8; 41];
+    // SAFETY: both buffers hold the 41 bytes (40 + NUL) zmq_curve_keypair writes.
+    error::cvt(unsafe {
+        zmq_sys::zmq_curve_keypair(public.as_mut_ptr().cast(), secret.as_mut_ptr().cast())
+    })?;
+    let text = |b: &[u8; 41]| String::from_utf8_lossy(&b[..40]).into_owned();
+    Ok((text(&public), text(&secret)))
+}
+
+/// Keeps `Send`/`Sync` promises honest: each block below must fail to compile.
+///
+/// A socket cannot be shared between threads:
+/// ```compile_fail,E0277
+/// fn is_sync<T: Sync>() {}
+/// is_sync::<zmq::Socket>();
+/// ```
+/// (while it can be moved to one:)
+/// ```
+/// fn is_send<T: Send>() {}
+/// is_send::<zmq::Socket>();
+/// is_send::<zmq::Message>();
+/// fn is_send_sync<T: Send + Sync>() {}
+/// is_send_sync::<zmq::Context>();
+/// ```
+/// A message cannot be shared between threads (cloning writes to the source):
+/// ```compile_fail,E0277
+/// fn is_sync<T: Sync>() {}
+/// is_sync::<zmq::Message>();
+/// ```
+/// A borrow of a message's bytes cannot outlive the message:
+/// ```compile_fail,E0597
+/// let bytes: &[u8];
+/// {
+///     let msg = zmq::Message::from("gone");
+///     bytes = &msg[..];
+/// }
+/// println!("{bytes:?}");
+/// ```
+/// A message cannot be received into while its bytes are borrowed:
+/// ```compile_fail,E0502
+/// let ctx = zmq::Context::new().unwrap();
+/// let s = ctx.socket(zmq::PULL).unwrap();
+/// let mut msg = zmq::Message::new();
+/// let bytes = &msg[..];
+/// s.recv_msg(&mut msg, zmq::RecvFlags::empty()).unwrap();
+/// println!("{bytes:?}");
+/// ```
+/// Metadata borrowed from a message cannot outlive it:
+/// ```compile_fail,E0505
+/// let msg = zmq::Message::from("x");
+/// let value = msg.gets("Peer-Address").unwrap_or("");
+/// drop(msg);
+/// println!("{value}");
+/// ```
+/// A socket cannot be used from a scoped thread while another uses it too:
+/// ```compile_fail,E0277
+/// let ctx = zmq::Context::new().unwrap();
+/// let s = ctx.socket(zmq::PAIR).unwrap();
+/// std::thread::scope(|scope| {
+///     scope.spawn(|| s.send("a", zmq::SendFlags::empty()));
+///     s.send("b", zmq::SendFlags::empty()).unwrap();
+/// });
+/// ```
+#[cfg(doctest)]
+pub struct ThreadSafetyProofs;
