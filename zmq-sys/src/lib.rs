@@ -105,6 +105,9 @@ mod layout {
         let fd_end = size_of::<*mut u8>() + size_of::<zmq_fd_t>();
         let unpadded = fd_end + 2 * size_of::<core::ffi::c_short>();
         let align = align_of::<*mut u8>();
-        assert_eq!(size_of::<zmq_pollitem_t>(), unpadded.div_ceil(align) * align);
+        assert_eq!(
+            size_of::<zmq_pollitem_t>(),
+            unpadded.div_ceil(align) * align
+        );
     }
 }
