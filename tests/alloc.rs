@@ -1,0 +1,147 @@
+//! The hot paths allocate nothing per message: a counting global allocator, enabled
+//! only on the measuring thread, must see zero allocations over N messages.
+//! (libzmq allocates with its own malloc, not Rust's allocator: what is counted here
+//! is exactly what this crate adds.)
+#![deny(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use zmq::{Context, Message, RecvFlags, SendFlags, PULL, PUSH};
+
+struct Counting;
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn note_allocation() {
+    // try_with: the allocator may run while thread-locals are being torn down.
+    let _ = COUNTING.try_with(|on| {
+        if on.get() {
+            let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        }
+    });
+}
+
+// The one unsafe item of this test (GlobalAlloc is an unsafe trait): it forwards
+// to the system allocator unchanged and only counts.
+#[allow(unsafe_code)]
+mod alloc_impl {
+    use super::*;
+
+    // SAFETY: every method forwards to `System` with the same arguments, so the
+    // GlobalAlloc contract holds exactly as it does for `System`.
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            note_allocation();
+            // SAFETY: forwarded from our caller, who upholds alloc's contract.
+            unsafe { System.alloc(layout) }
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: forwarded from our caller, who upholds dealloc's contract.
+            unsafe { System.dealloc(ptr, layout) }
+        }
+        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+            note_allocation();
+            // SAFETY: forwarded from our caller, who upholds alloc_zeroed's contract.
+            unsafe { System.alloc_zeroed(layout) }
+        }
+        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+            note_allocation();
+            // SAFETY: forwarded from our caller, who upholds realloc's contract.
+            unsafe { System.realloc(ptr, layout, new_size) }
+        }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations made by `f` on this thread.
+fn allocations_in(f: impl FnOnce()) -> usize {
+    ALLOCATIONS.with(|n| n.set(0));
+    COUNTING.with(|on| on.set(true));
+    f();
+    COUNTING.with(|on| on.set(false));
+    ALLOCATIONS.with(|n| n.get())
+}
+
+const N: usize = 10_000;
+
+fn inproc_pair(name: &str) -> (Context, zmq::Socket, zmq::Socket) {
+    let ctx = Context::new().unwrap();
+    let pull = ctx.socket(PULL).unwrap();
+    pull.set_rcvhwm(0).unwrap();
+    pull.bind(name).unwrap();
+    let push = ctx.socket(PUSH).unwrap();
+    push.set_sndhwm(0).unwrap();
+    push.connect(name).unwrap();
+    (ctx, push, pull)
+}
+
+#[test]
+fn the_counter_sees_allocations() {
+    // Control: the measurement can fail.
+    let n = allocations_in(|| drop(std::hint::black_box(vec![1u8; 100])));
+    assert_eq!(n, 1);
+}
+
+#[test]
+fn send_msg_and_recv_msg_into_a_reused_message_allocate_nothing() {
+    let (_ctx, push, pull) = inproc_pair("inproc://alloc-msg");
+    let mut incoming = Message::new();
+    for size in [1usize, 64, 1024, 65_536] {
+        let payload = vec![7u8; size];
+        let n = allocations_in(|| {
+            for _ in 0..N {
+                let mut msg = Message::from(&payload[..]);
+                push.send_msg(&mut msg, SendFlags::empty()).unwrap();
+                pull.recv_msg(&mut incoming, RecvFlags::empty()).unwrap();
+                assert_eq!(incoming.len(), size);
+            }
+        });
+        assert_eq!(n, 0, "{n} allocations for {N} messages of {size} bytes");
+    }
+}
+
+#[test]
+fn send_of_bytes_and_recv_into_a_buffer_allocate_nothing() {
+    let (_ctx, push, pull) = inproc_pair("inproc://alloc-bytes");
+    let payload = [3u8; 256];
+    let mut buf = [0u8; 256];
+    let n = allocations_in(|| {
+        for _ in 0..N {
+            push.send(&payload[..], SendFlags::empty()).unwrap();
+            assert_eq!(pull.recv_into(&mut buf, RecvFlags::empty()).unwrap(), 256);
+        }
+    });
+    assert_eq!(n, 0);
+    assert_eq!(buf, payload);
+}
+
+#[test]
+fn zero_copy_send_of_owned_buffers_allocates_nothing_more() {
+    let (_ctx, push, pull) = inproc_pair("inproc://alloc-vec");
+    // The caller's buffers are made before counting: what is counted is the binding.
+    let mut vecs: Vec<Vec<u8>> = (0..1000).map(|i| vec![i as u8; 4096]).collect();
+    let mut boxes: Vec<Box<[u8]>> = (0..1000)
+        .map(|i| vec![i as u8; 4096].into_boxed_slice())
+        .collect();
+    let mut incoming = Message::new();
+    let n = allocations_in(|| {
+        for v in vecs.drain(..) {
+            let mut msg = Message::from(v);
+            push.send_msg(&mut msg, SendFlags::empty()).unwrap();
+            pull.recv_msg(&mut incoming, RecvFlags::empty()).unwrap();
+        }
+        for b in boxes.drain(..) {
+            let mut msg = Message::from(b);
+            push.send_msg(&mut msg, SendFlags::empty()).unwrap();
+            pull.recv_msg(&mut incoming, RecvFlags::empty()).unwrap();
+        }
+    });
+    assert_eq!(n, 0);
+    assert_eq!(incoming.len(), 4096);
+}
