@@ -90,6 +90,8 @@ errnos! {
     ENOENT = libc::ENOENT;
     /// No such device (e.g. an unknown network interface).
     ENODEV = libc::ENODEV;
+    /// Protocol error: a peer, a monitor stream or a proxy reply that is malformed.
+    EPROTO = libc::EPROTO;
     /// Invalid or incomplete multibyte or wide character.
     EILSEQ = libc::EILSEQ;
     /// The operation cannot be accomplished in the socket's current state

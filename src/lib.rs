@@ -45,12 +45,14 @@
 #![warn(missing_docs)]
 
 mod context;
+mod curve;
 mod error;
 mod message;
 mod socket;
 mod sockopt;
 
 pub use context::{Context, CONTEXT_OPTIONS};
+pub use curve::*;
 pub use error::{Error, Result};
 pub use message::Message;
 pub use socket::*;
@@ -87,20 +89,6 @@ pub fn has(capability: &str) -> bool {
     };
     // SAFETY: name is NUL-terminated and outlives the call.
     unsafe { zmq_sys::zmq_has(name.as_ptr()) == 1 }
-}
-
-/// A new CURVE key pair (`zmq_curve_keypair`), as Z85 text `(public, secret)`, 40
-/// characters each. `ENOTSUP` when the library was built without CURVE.
-#[doc(alias = "zmq_curve_keypair")]
-pub fn curve_keypair() -> Result<(String, String)> {
-    let mut public = [0u8; 41];
-    let mut secret = [0u8; 41];
-    // SAFETY: both buffers hold the 41 bytes (40 + NUL) zmq_curve_keypair writes.
-    error::cvt(unsafe {
-        zmq_sys::zmq_curve_keypair(public.as_mut_ptr().cast(), secret.as_mut_ptr().cast())
-    })?;
-    let text = |b: &[u8; 41]| String::from_utf8_lossy(&b[..40]).into_owned();
-    Ok((text(&public), text(&secret)))
 }
 
 /// Keeps `Send`/`Sync` promises honest: each block below must fail to compile.
