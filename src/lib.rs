@@ -48,6 +48,7 @@ mod context;
 mod curve;
 mod error;
 mod message;
+mod proxy;
 mod socket;
 mod sockopt;
 
@@ -55,6 +56,7 @@ pub use context::{Context, CONTEXT_OPTIONS};
 pub use curve::*;
 pub use error::{Error, Result};
 pub use message::Message;
+pub use proxy::*;
 pub use socket::*;
 pub use sockopt::*;
 
