@@ -49,18 +49,22 @@ mod curve;
 mod error;
 mod message;
 mod monitor;
+mod poll;
 mod proxy;
 mod socket;
 mod sockopt;
+mod timers;
 
 pub use context::{Context, CONTEXT_OPTIONS};
 pub use curve::*;
 pub use error::{Error, Result};
 pub use message::Message;
 pub use monitor::*;
+pub use poll::*;
 pub use proxy::*;
 pub use socket::*;
 pub use sockopt::*;
+pub use timers::*;
 
 /// The raw declarations (`zmq-sys`), for what the safe API does not cover.
 pub use zmq_sys as sys;
