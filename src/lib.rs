@@ -44,6 +44,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+mod auth;
 mod context;
 mod curve;
 mod error;
@@ -55,6 +56,7 @@ mod socket;
 mod sockopt;
 mod timers;
 
+pub use auth::*;
 pub use context::{Context, CONTEXT_OPTIONS};
 pub use curve::*;
 pub use error::{Error, Result};
