@@ -84,15 +84,21 @@ macro_rules! present {
     };
 }
 
+/// The option table: `ZMQ_NAME: type, getter / setter, "doc";`, the getter or setter
+/// left out when libzmq has none, with an optional `#[cfg(feature = "draft")]` marker
+/// in front of the options of libzmq's draft API.
 macro_rules! context_int_options {
-    ($( $opt:ident: $ty:ty, $($getter:ident)? / $($setter:ident)?, $doc:literal; )*) => {
-        /// The context options of libzmq 4.3.5, as `(name, ZMQ_ constant, get, set)`.
+    ($( $(#[cfg($cfg:meta)])? $opt:ident: $ty:ty, $($getter:ident)? / $($setter:ident)?, $doc:literal; )*) => {
+        /// The context options of libzmq 4.3.5, as `(name, ZMQ_ constant, get, set)`
+        /// (with the `draft` feature, the draft options too).
         pub const CONTEXT_OPTIONS: &[(&str, c_int, bool, bool)] = &[
-            $( (stringify!($opt), zmq_sys::$opt, present!($($getter)?), present!($($setter)?)), )*
+            $( $(#[cfg($cfg)])? (stringify!($opt), zmq_sys::$opt, present!($($getter)?), present!($($setter)?)), )*
         ];
 
-        impl Context {
-            $(
+        $(
+            // One impl block per option, so that its cfg marker covers both methods.
+            $(#[cfg($cfg)])?
+            impl Context {
                 $(
                     #[doc = concat!("Reads `", stringify!($opt), "` (`zmq_ctx_get`): ", $doc)]
                     #[doc(alias = "zmq_ctx_get")]
@@ -109,8 +115,8 @@ macro_rules! context_int_options {
                         self.set_raw(zmq_sys::$opt, value.to_c())
                     }
                 )?
-            )*
-        }
+            }
+        )*
     };
 }
 
@@ -127,6 +133,8 @@ context_int_options! {
     ZMQ_THREAD_NAME_PREFIX: i32, get_thread_name_prefix / set_thread_name_prefix, "A numeric prefix for the names of the I/O threads.";
     ZMQ_IPV6: bool, get_ipv6 / set_ipv6, "Whether sockets made from now on use IPv6 (default false).";
     ZMQ_BLOCKY: bool, get_blocky / set_blocky, "Whether terminating the context waits for pending messages by default (default true; false makes the default linger of new sockets 0).";
+    #[cfg(feature = "draft")]
+    ZMQ_ZERO_COPY_RECV: bool, get_zero_copy_recv / set_zero_copy_recv, "Whether large received messages refer to libzmq's receive buffer instead of being copied out of it (default true; draft API). Takes effect for connections made later.";
 }
 
 /// The C representation (`int`) of a context option value.
@@ -233,6 +241,86 @@ impl Context {
     }
 }
 
+/// The longest thread name prefix libzmq accepts as a string (`ZMQ_THREAD_NAME_PREFIX`
+/// through `zmq_ctx_set_ext`), in bytes: Linux thread names hold 15 bytes.
+#[cfg(feature = "draft")]
+const THREAD_NAME_PREFIX_MAX: usize = 16;
+
+/// Context options that only the draft API's `zmq_ctx_set_ext` / `zmq_ctx_get_ext`
+/// can reach.
+#[cfg(feature = "draft")]
+impl Context {
+    /// Sets `ZMQ_THREAD_NAME_PREFIX` as text (`zmq_ctx_set_ext`, draft API): the I/O
+    /// threads started from now on (when the first socket is made) are named
+    /// `"<prefix>/ZMQbg/..."`, cut to the 15 bytes Linux keeps. 1 to 16 bytes, no
+    /// NUL byte, else `EINVAL`. [`Context::set_thread_name_prefix`] sets a number.
+    ///
+    /// ```
+    /// let ctx = zmq::Context::new()?;
+    /// ctx.set_thread_name_prefix_str("app")?;
+    /// assert_eq!(ctx.get_thread_name_prefix_str()?, "app");
+    /// assert_eq!(ctx.set_thread_name_prefix_str(""), Err(zmq::Error::EINVAL));
+    /// # Ok::<(), zmq::Error>(())
+    /// ```
+    #[doc(alias = "zmq_ctx_set_ext")]
+    #[doc(alias = "ZMQ_THREAD_NAME_PREFIX")]
+    pub fn set_thread_name_prefix_str(&self, prefix: &str) -> Result<()> {
+        let bytes = prefix.as_bytes();
+        if bytes.is_empty() || bytes.len() > THREAD_NAME_PREFIX_MAX || bytes.contains(&0) {
+            return Err(Error::EINVAL);
+        }
+        // libzmq takes a value of exactly sizeof(int) bytes for an int, whatever the
+        // option: a 4-byte prefix is passed with a NUL after it, which libzmq keeps at
+        // the end of its string and which ends the name where it is used (as a C
+        // string) and where `get_thread_name_prefix_str` reads it back.
+        let mut value = [0u8; THREAD_NAME_PREFIX_MAX];
+        value[..bytes.len()].copy_from_slice(bytes);
+        let len = if bytes.len() == std::mem::size_of::<c_int>() {
+            bytes.len() + 1
+        } else {
+            bytes.len()
+        };
+        // SAFETY: the context is live (this handle keeps it alive); `value` holds
+        // `len` (<= 16) readable bytes, which libzmq copies.
+        cvt(unsafe {
+            zmq_sys::zmq_ctx_set_ext(
+                self.as_raw(),
+                zmq_sys::ZMQ_THREAD_NAME_PREFIX,
+                value.as_ptr().cast(),
+                len,
+            )
+        })
+        .map(drop)
+    }
+
+    /// Reads `ZMQ_THREAD_NAME_PREFIX` as text (`zmq_ctx_get_ext`, draft API): the
+    /// prefix set by [`Context::set_thread_name_prefix_str`], or the decimal digits of
+    /// one set by [`Context::set_thread_name_prefix`]; empty when none was set.
+    /// `EILSEQ` if it is not UTF-8 (only possible through `zmq_sys`).
+    #[doc(alias = "zmq_ctx_get_ext")]
+    #[doc(alias = "ZMQ_THREAD_NAME_PREFIX")]
+    pub fn get_thread_name_prefix_str(&self) -> Result<String> {
+        // libzmq copies the prefix without a NUL and does not report its length, so
+        // the buffer starts zeroed and the prefix ends at the first NUL. Any size
+        // other than sizeof(int) asks for the text; 64 bytes hold every prefix
+        // libzmq accepts (16 bytes of text, or an int's 11 digits).
+        let mut buf = [0u8; 64];
+        let mut len = buf.len();
+        // SAFETY: the context is live; `buf`/`len` describe 64 writable bytes, and
+        // libzmq writes at most `len` of them.
+        cvt(unsafe {
+            zmq_sys::zmq_ctx_get_ext(
+                self.as_raw(),
+                zmq_sys::ZMQ_THREAD_NAME_PREFIX,
+                buf.as_mut_ptr().cast(),
+                &mut len,
+            )
+        })?;
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        String::from_utf8(buf[..end].to_vec()).map_err(|_| Error::EILSEQ)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +349,30 @@ mod tests {
             ctx.remove_thread_affinity_cpu(0).unwrap_err(),
             Error::EINVAL
         );
+    }
+
+    #[cfg(feature = "draft")]
+    #[test]
+    fn text_thread_name_prefix_of_int_size_stays_text() {
+        let ctx = Context::new().unwrap();
+        ctx.set_thread_name_prefix_str("wxyz").unwrap();
+        assert_eq!(ctx.get_thread_name_prefix_str().unwrap(), "wxyz");
+        // libzmq's numeric view of a text prefix is atoi's.
+        assert_eq!(ctx.get_thread_name_prefix().unwrap(), 0);
+        assert_eq!(
+            ctx.set_thread_name_prefix_str(&"x".repeat(THREAD_NAME_PREFIX_MAX + 1))
+                .unwrap_err(),
+            Error::EINVAL
+        );
+    }
+
+    #[cfg(feature = "draft")]
+    #[test]
+    fn zero_copy_recv_round_trips() {
+        let ctx = Context::new().unwrap();
+        assert!(ctx.get_zero_copy_recv().unwrap());
+        ctx.set_zero_copy_recv(false).unwrap();
+        assert!(!ctx.get_zero_copy_recv().unwrap());
     }
 
     #[test]

@@ -260,6 +260,94 @@ impl Message {
     }
 }
 
+/// The draft API's message properties: routing ids (SERVER, PEER) and groups
+/// (RADIO, DISH).
+#[cfg(feature = "draft")]
+impl Message {
+    /// The routing id of a message received on a SERVER or PEER socket
+    /// (`zmq_msg_routing_id`): the peer that sent it, to reply to with
+    /// [`Message::set_routing_id`]. `None` when the message has none (0).
+    ///
+    /// ```
+    /// let mut msg = zmq::Message::from("reply");
+    /// assert_eq!(msg.routing_id(), None);
+    /// msg.set_routing_id(7)?;
+    /// assert_eq!(msg.routing_id(), Some(7));
+    /// assert_eq!(msg.set_routing_id(0), Err(zmq::Error::EINVAL));
+    /// # Ok::<(), zmq::Error>(())
+    /// ```
+    #[doc(alias = "zmq_msg_routing_id")]
+    pub fn routing_id(&self) -> Option<u32> {
+        // SAFETY: the message is initialised; zmq_msg_routing_id only reads it.
+        let id = unsafe { zmq_sys::zmq_msg_routing_id(self.as_ptr()) };
+        (id != 0).then_some(id)
+    }
+
+    /// Sets the peer a SERVER or PEER socket sends this message to
+    /// (`zmq_msg_set_routing_id`). `EINVAL` for 0, which names no peer.
+    #[doc(alias = "zmq_msg_set_routing_id")]
+    pub fn set_routing_id(&mut self, routing_id: u32) -> Result<()> {
+        // SAFETY: the message is initialised and ours to modify (&mut self).
+        cvt(unsafe { zmq_sys::zmq_msg_set_routing_id(self.as_mut_ptr(), routing_id) }).map(drop)
+    }
+
+    /// The group of a message received on a DISH socket, or set with
+    /// [`Message::set_group`] (`zmq_msg_group`), borrowed from the message. `None`
+    /// when it has none (the empty group), or when the group is not UTF-8: read it
+    /// with [`Message::group_bytes`] then.
+    ///
+    /// ```
+    /// let mut msg = zmq::Message::from("21 degrees");
+    /// assert_eq!(msg.group(), None);
+    /// msg.set_group("weather")?;
+    /// assert_eq!(msg.group(), Some("weather"));
+    /// assert_eq!(msg.set_group(&"x".repeat(256)), Err(zmq::Error::EINVAL));
+    /// # Ok::<(), zmq::Error>(())
+    /// ```
+    #[doc(alias = "zmq_msg_group")]
+    pub fn group(&self) -> Option<&str> {
+        std::str::from_utf8(self.group_bytes()?).ok()
+    }
+
+    /// Like [`Message::group`], as bytes (a group received from the network need not
+    /// be UTF-8). `None` when the message has no group.
+    pub fn group_bytes(&self) -> Option<&[u8]> {
+        // SAFETY: the message is initialised; zmq_msg_group only reads it and returns
+        // a pointer to its group, stored inside the zmq_msg_t or in a block the
+        // message owns.
+        let ptr = unsafe { zmq_sys::zmq_msg_group(self.as_ptr()) };
+        if ptr.is_null() {
+            return None;
+        }
+        // SAFETY: the group is NUL-terminated (libzmq stores at most 255 bytes and a
+        // NUL) and lives as long as the message's current content. The returned
+        // borrow of `self` forbids set_group, receiving into, moving or dropping the
+        // message meanwhile; Clone through `&self` (zmq_msg_copy) only bumps the
+        // group block's atomic reference count and never writes the group bytes.
+        let group = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+        (!group.is_empty()).then_some(group)
+    }
+
+    /// Sets the group a RADIO socket sends this message to (`zmq_msg_set_group`).
+    /// `EINVAL` when the name is longer than 255 bytes (libzmq would silently cut
+    /// it) or holds a NUL byte. The empty string means no group.
+    ///
+    /// libzmq 4.3.5 does not free a group longer than 14 bytes when another group
+    /// replaces it on the same message (a leak of a few hundred bytes per
+    /// replacement): set the group of each message once.
+    #[doc(alias = "zmq_msg_set_group")]
+    pub fn set_group(&mut self, group: &str) -> Result<()> {
+        if group.len() > crate::socket::GROUP_MAX_LENGTH {
+            return Err(Error::EINVAL);
+        }
+        let group = c_string(group)?;
+        // SAFETY: the message is initialised and ours to modify (&mut self); the
+        // string is NUL-terminated, at most 255 bytes long, and outlives the call
+        // (libzmq copies it).
+        cvt(unsafe { zmq_sys::zmq_msg_set_group(self.as_mut_ptr(), group.as_ptr()) }).map(drop)
+    }
+}
+
 #[cold]
 fn handle_oom(len: usize) -> ! {
     // An array of `len` bytes always has a valid layout (len <= isize::MAX for a slice).
@@ -503,6 +591,21 @@ mod tests {
         let m = Message::from("x");
         assert_eq!(m.gets("Socket-Type").unwrap_err(), Error::EINVAL);
         assert_eq!(m.gets("Socket\0Type").unwrap_err(), Error::EINVAL);
+    }
+
+    #[cfg(feature = "draft")]
+    #[test]
+    fn routing_id_and_group_start_empty_and_survive_clone() {
+        let mut m = Message::from(vec![3u8; 100]);
+        assert_eq!((m.routing_id(), m.group()), (None, None));
+        m.set_routing_id(42).unwrap();
+        m.set_group("fifteen-bytes-g").unwrap();
+        let copy = m.clone();
+        assert_eq!(copy.routing_id(), Some(42));
+        assert_eq!(copy.group(), Some("fifteen-bytes-g"));
+        drop(m);
+        assert_eq!(copy.group(), Some("fifteen-bytes-g"));
+        assert_eq!(Message::new().set_routing_id(0).unwrap_err(), Error::EINVAL);
     }
 
     #[test]

@@ -8,24 +8,29 @@ use crate::context::Context;
 use crate::error::{c_string, cvt, cvt_ptr, Error, Result};
 use crate::message::Message;
 
+/// The socket type table: for each type its doc lines, an optional
+/// `#[cfg(feature = "draft")]` marker (libzmq's draft types), then
+/// `Variant = ZMQ_NAME, ALIAS;`. The marker is applied to every item generated for
+/// the entry (variant, match arms, list entry, alias), so a build without the
+/// feature knows nothing of the draft types.
 macro_rules! socket_types {
-    ($( $(#[$doc:meta])* $variant:ident = $c:ident, $alias:ident; )*) => {
+    ($( $(#[doc = $doc:literal])* $(#[cfg($cfg:meta)])? $variant:ident = $c:ident, $alias:ident; )*) => {
         /// The type of a socket (`ZMQ_REQ`, `ZMQ_PUB` ...): it fixes the messaging
         /// pattern. The porting aliases [`REQ`], [`PUB`] ... name the same values.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[repr(i32)]
         #[non_exhaustive]
         pub enum SocketType {
-            $( $(#[$doc])* $variant = zmq_sys::$c, )*
+            $( $(#[doc = $doc])* $(#[cfg($cfg)])? $variant = zmq_sys::$c, )*
         }
 
         impl SocketType {
             /// Every socket type of this build.
-            pub const ALL: &'static [SocketType] = &[$(SocketType::$variant),*];
+            pub const ALL: &'static [SocketType] = &[$( $(#[cfg($cfg)])? SocketType::$variant, )*];
 
             /// The C name, e.g. `"ZMQ_REQ"`.
             pub const fn name(self) -> &'static str {
-                match self { $( SocketType::$variant => stringify!($c), )* }
+                match self { $( $(#[cfg($cfg)])? SocketType::$variant => stringify!($c), )* }
             }
         }
 
@@ -34,13 +39,21 @@ macro_rules! socket_types {
 
             /// The socket type with this `ZMQ_` number; `EINVAL` for any other.
             fn try_from(value: c_int) -> Result<SocketType> {
-                $( if value == zmq_sys::$c { return Ok(SocketType::$variant); } )*
+                $(
+                    $(#[cfg($cfg)])?
+                    {
+                        if value == zmq_sys::$c {
+                            return Ok(SocketType::$variant);
+                        }
+                    }
+                )*
                 Err(Error::EINVAL)
             }
         }
 
         $(
             #[doc = concat!("`", stringify!($c), "`: [`SocketType::", stringify!($variant), "`], for porting C code.")]
+            $(#[cfg($cfg)])?
             pub const $alias: SocketType = SocketType::$variant;
         )*
     };
@@ -71,6 +84,52 @@ socket_types! {
     XSub = ZMQ_XSUB, XSUB;
     /// Raw TCP peers (`ZMQ_STREAM`).
     Stream = ZMQ_STREAM, STREAM;
+    /// Server of the client-server pattern (`ZMQ_SERVER`, draft API, thread-safe):
+    /// each received message carries its client's routing id
+    /// ([`Message::routing_id`]); a reply goes to the client whose id is set on it
+    /// ([`Message::set_routing_id`]). Single-frame messages only.
+    #[cfg(feature = "draft")]
+    Server = ZMQ_SERVER, SERVER;
+    /// Client of the client-server pattern (`ZMQ_CLIENT`, draft API, thread-safe):
+    /// sends round-robin to its servers, receives fair-queued. Single-frame messages only.
+    #[cfg(feature = "draft")]
+    Client = ZMQ_CLIENT, CLIENT;
+    /// Publisher of the radio-dish pattern (`ZMQ_RADIO`, draft API, thread-safe):
+    /// each message goes to the dishes that joined its group ([`Message::set_group`]).
+    /// Send only; connects over `udp://` too.
+    #[cfg(feature = "draft")]
+    Radio = ZMQ_RADIO, RADIO;
+    /// Subscriber of the radio-dish pattern (`ZMQ_DISH`, draft API, thread-safe):
+    /// receives the messages of the groups it joined ([`Socket::join`]). Receive
+    /// only; binds `udp://` too.
+    #[cfg(feature = "draft")]
+    Dish = ZMQ_DISH, DISH;
+    /// Sink of the scatter-gather pattern (`ZMQ_GATHER`, draft API, thread-safe):
+    /// the thread-safe PULL. Single-frame messages only.
+    #[cfg(feature = "draft")]
+    Gather = ZMQ_GATHER, GATHER;
+    /// Source of the scatter-gather pattern (`ZMQ_SCATTER`, draft API, thread-safe):
+    /// the thread-safe PUSH, round-robin to its gatherers. Single-frame messages only.
+    #[cfg(feature = "draft")]
+    Scatter = ZMQ_SCATTER, SCATTER;
+    /// Raw UDP datagrams (`ZMQ_DGRAM`, draft API, *not* thread-safe): every message
+    /// is two frames, the peer's `"ip:port"` address then the body; received
+    /// addresses end with a NUL byte. Made for `udp://` (it can bind there, not
+    /// connect). A send fails with
+    /// `EAGAIN`, even without `DONTWAIT`, while the socket cannot take a datagram: not
+    /// bound or connected yet, or `ZMQ_SNDHWM` datagrams queued (libzmq 4.3.5 would
+    /// abort or block forever in the first case).
+    #[cfg(feature = "draft")]
+    Dgram = ZMQ_DGRAM, DGRAM;
+    /// Peer-to-peer (`ZMQ_PEER`, draft API, thread-safe): like SERVER in both
+    /// directions; [`Socket::connect_peer`] connects and returns the new peer's
+    /// routing id. Single-frame messages only.
+    #[cfg(feature = "draft")]
+    Peer = ZMQ_PEER, PEER;
+    /// Exclusive pair for threads (`ZMQ_CHANNEL`, draft API, thread-safe): the
+    /// thread-safe PAIR, meant for `inproc://`. Single-frame messages only.
+    #[cfg(feature = "draft")]
+    Channel = ZMQ_CHANNEL, CHANNEL;
 }
 
 impl fmt::Display for SocketType {
@@ -121,7 +180,15 @@ pub const SNDMORE: SendFlags = SendFlags::SNDMORE;
 /// # Ok::<(), zmq::Error>(())
 /// ```
 pub struct Socket {
+    // With the `draft` feature, `ThreadSafeSocket` shares `&Socket` between threads
+    // for the thread-safe types, so: no field with interior mutability here, and
+    // every `&self` method (in any module) must only hand `ptr` to libzmq socket
+    // functions (which lock for those types). See the SAFETY note of its Sync impl.
     ptr: NonNull<c_void>,
+    // Whether this is a DGRAM socket, whose sends are checked first (see
+    // `dgram_can_send`). Fixed at creation.
+    #[cfg(feature = "draft")]
+    dgram: bool,
     // Declared after `ptr` and dropped after the socket is closed in `Drop`, so
     // the context outlives its socket.
     ctx: Context,
@@ -161,6 +228,8 @@ impl Socket {
         let ptr = cvt_ptr(unsafe { zmq_sys::zmq_socket(ctx.as_raw(), socket_type as c_int) })?;
         Ok(Socket {
             ptr,
+            #[cfg(feature = "draft")]
+            dgram: socket_type == SocketType::Dgram,
             ctx: ctx.clone(),
         })
     }
@@ -172,6 +241,18 @@ impl Socket {
     /// by nobody else (it will be closed when the returned `Socket` drops), not used
     /// by another thread.
     pub unsafe fn from_raw(ctx: Context, ptr: NonNull<c_void>) -> Socket {
+        #[cfg(feature = "draft")]
+        {
+            let mut socket = Socket {
+                ptr,
+                dgram: true,
+                ctx,
+            };
+            // Checked sends unless the socket is known not to be a DGRAM.
+            socket.dgram = !matches!(socket.get_socket_type(), Ok(t) if t != SocketType::Dgram);
+            socket
+        }
+        #[cfg(not(feature = "draft"))]
         Socket { ptr, ctx }
     }
 
@@ -244,6 +325,8 @@ impl Socket {
     /// `String`... To send a [`Message`] without copying, use [`Socket::send_msg`].
     #[doc(alias = "zmq_send")]
     pub fn send(&self, data: impl AsRef<[u8]>, flags: SendFlags) -> Result<()> {
+        #[cfg(feature = "draft")]
+        self.dgram_can_send()?;
         let data = data.as_ref();
         // SAFETY: our live socket; data points to data.len() readable bytes, copied
         // by libzmq before it returns.
@@ -264,6 +347,8 @@ impl Socket {
     /// keep it.
     #[doc(alias = "zmq_msg_send")]
     pub fn send_msg(&self, msg: &mut Message, flags: SendFlags) -> Result<()> {
+        #[cfg(feature = "draft")]
+        self.dgram_can_send()?;
         // SAFETY: our live socket and an initialised message that we own mutably;
         // zmq_msg_send either takes the content (re-initialising msg as empty) or
         // leaves msg untouched on failure.
@@ -373,6 +458,463 @@ impl Socket {
     }
 }
 
+/// The draft API's socket calls: groups (`zmq_join`, `zmq_leave`) and peers
+/// (`zmq_connect_peer`).
+#[cfg(feature = "draft")]
+impl Socket {
+    /// For a DGRAM socket, `EAGAIN` unless it can take a frame now (`ZMQ_EVENTS` has
+    /// `POLLOUT`); `Ok` at once for every other type.
+    ///
+    /// libzmq 4.3.5's DGRAM socket cannot handle a send while it has no UDP pipe
+    /// (before its first bind or connect, or once an unbind/disconnect has begun): it
+    /// frees the message and fails without setting errno, after which libzmq aborts
+    /// the process on a failed assertion or blocks forever. `ZMQ_EVENTS` first applies
+    /// the socket's pending commands and reports `POLLOUT` only while the pipe is
+    /// there, active and below its high-water mark; nothing else touches the socket
+    /// before the send (DGRAM sockets are not thread-safe, and `Socket` is `!Sync`),
+    /// and a pipe still active cannot finish terminating in between.
+    fn dgram_can_send(&self) -> Result<()> {
+        if !self.dgram {
+            return Ok(());
+        }
+        let events = self.get_option_int(zmq_sys::ZMQ_EVENTS)?;
+        if events & zmq_sys::ZMQ_POLLOUT != 0 {
+            Ok(())
+        } else {
+            Err(Error::EAGAIN)
+        }
+    }
+
+    /// Joins a group (`zmq_join`): this DISH socket now receives the messages RADIO
+    /// sockets send to `group` (exact match). `EINVAL` when already joined, when the
+    /// name is longer than 255 bytes or holds a NUL byte; `ENOTSUP` on a socket that
+    /// is not a DISH.
+    ///
+    /// ```
+    /// # fn main() -> zmq::Result<()> {
+    /// use zmq::{Message, RecvFlags, SendFlags};
+    /// let ctx = zmq::Context::new()?;
+    /// let dish = ctx.thread_safe_socket(zmq::ThreadSafeType::Dish)?;
+    /// dish.bind("inproc://doc-join")?;
+    /// dish.join("weather")?;
+    /// dish.set_rcvtimeo(50)?;
+    /// let radio = ctx.thread_safe_socket(zmq::ThreadSafeType::Radio)?;
+    /// radio.connect("inproc://doc-join")?;
+    /// // The radio learns of the join in the background: repeat until it arrives.
+    /// let received = loop {
+    ///     let mut msg = Message::from("sunny");
+    ///     msg.set_group("weather")?;
+    ///     radio.send_msg(&mut msg, SendFlags::empty())?;
+    ///     match dish.recv_message(RecvFlags::empty()) {
+    ///         Ok(msg) => break msg,
+    ///         Err(zmq::Error::EAGAIN) => continue,
+    ///         Err(e) => return Err(e),
+    ///     }
+    /// };
+    /// assert_eq!(received, "sunny");
+    /// assert_eq!(received.group(), Some("weather"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[doc(alias = "zmq_join")]
+    pub fn join(&self, group: &str) -> Result<()> {
+        let group = group_name(group)?;
+        // SAFETY: our live socket and a NUL-terminated string that outlives the call.
+        cvt(unsafe { zmq_sys::zmq_join(self.as_raw(), group.as_ptr()) }).map(drop)
+    }
+
+    /// Leaves a group joined with [`Socket::join`] (`zmq_leave`). `EINVAL` when the
+    /// socket is not in the group (or the name is longer than 255 bytes or holds a NUL
+    /// byte); `ENOTSUP` on a socket that is not a DISH.
+    #[doc(alias = "zmq_leave")]
+    pub fn leave(&self, group: &str) -> Result<()> {
+        let group = group_name(group)?;
+        // SAFETY: our live socket and a NUL-terminated string that outlives the call.
+        cvt(unsafe { zmq_sys::zmq_leave(self.as_raw(), group.as_ptr()) }).map(drop)
+    }
+
+    /// Connects this PEER socket to another PEER (`zmq_connect_peer`) and returns
+    /// the routing id that addresses the new peer: set it on a message with
+    /// [`Message::set_routing_id`] to send to that peer (messages queue until the
+    /// connection is made). `ENOTSUP` on a socket that is not a PEER; `EFAULT` when
+    /// `ZMQ_IMMEDIATE` is set on it (libzmq cannot name a peer that is not connected
+    /// yet); the errors of [`Socket::connect`] otherwise.
+    ///
+    /// ```
+    /// # fn main() -> zmq::Result<()> {
+    /// use zmq::{Message, RecvFlags, SendFlags, ThreadSafeType};
+    /// let ctx = zmq::Context::new()?;
+    /// let a = ctx.thread_safe_socket(ThreadSafeType::Peer)?;
+    /// a.bind("inproc://doc-peer")?;
+    /// let b = ctx.thread_safe_socket(ThreadSafeType::Peer)?;
+    /// let to_a = b.connect_peer("inproc://doc-peer")?;
+    /// let mut hello = Message::from("hello");
+    /// hello.set_routing_id(to_a)?;
+    /// b.send_msg(&mut hello, SendFlags::empty())?;
+    /// let got = a.recv_message(RecvFlags::empty())?;
+    /// assert_eq!(got, "hello");
+    /// assert!(got.routing_id().is_some()); // how `a` addresses `b`
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[doc(alias = "zmq_connect_peer")]
+    pub fn connect_peer(&self, endpoint: &str) -> Result<u32> {
+        let endpoint = c_string(endpoint)?;
+        // SAFETY: our live socket and a NUL-terminated string that outlives the call;
+        // zmq_connect_peer returns 0 with errno set on failure.
+        match unsafe { zmq_sys::zmq_connect_peer(self.as_raw(), endpoint.as_ptr()) } {
+            0 => Err(Error::last()),
+            routing_id => Ok(routing_id),
+        }
+    }
+
+    /// The state of the connection to one peer of a ROUTER
+    /// (`zmq_socket_get_peer_state`, draft): [`PollEvents::POLLOUT`](crate::PollEvents)
+    /// when a message to that peer would be queued now rather than hit the high water
+    /// mark. `EHOSTUNREACH` for a routing id with no connection, `ENOTSUP` on other
+    /// socket types.
+    #[doc(alias = "zmq_socket_get_peer_state")]
+    pub fn peer_state(&self, routing_id: &[u8]) -> Result<crate::PollEvents> {
+        // SAFETY: our live socket; routing_id points to routing_id.len() readable
+        // bytes, which libzmq only compares with its peers' ids during the call.
+        let state = cvt(unsafe {
+            zmq_sys::zmq_socket_get_peer_state(
+                self.as_raw(),
+                routing_id.as_ptr().cast(),
+                routing_id.len(),
+            )
+        })?;
+        Ok(crate::PollEvents::from_bits_truncate(
+            state as std::ffi::c_short,
+        ))
+    }
+}
+
+/// A group name for `zmq_join` / `zmq_leave`: at most `ZMQ_GROUP_MAX_LENGTH` (255)
+/// bytes, no NUL byte; `EINVAL` otherwise.
+#[cfg(feature = "draft")]
+fn group_name(group: &str) -> Result<std::ffi::CString> {
+    if group.len() > GROUP_MAX_LENGTH {
+        return Err(Error::EINVAL);
+    }
+    c_string(group)
+}
+
+/// The longest group name libzmq accepts (`ZMQ_GROUP_MAX_LENGTH`), in bytes.
+#[cfg(feature = "draft")]
+pub(crate) const GROUP_MAX_LENGTH: usize = 255;
+
+#[cfg(feature = "draft")]
+impl SocketType {
+    /// Whether libzmq makes sockets of this type thread-safe (`ZMQ_THREAD_SAFE`):
+    /// SERVER, CLIENT, RADIO, DISH, GATHER, SCATTER, PEER and CHANNEL, which
+    /// [`ThreadSafeSocket`] may share between threads.
+    pub const fn is_thread_safe(self) -> bool {
+        matches!(
+            self,
+            SocketType::Server
+                | SocketType::Client
+                | SocketType::Radio
+                | SocketType::Dish
+                | SocketType::Gather
+                | SocketType::Scatter
+                | SocketType::Peer
+                | SocketType::Channel
+        )
+    }
+}
+
+/// The thread-safe socket types of libzmq's draft API: the types a
+/// [`ThreadSafeSocket`] can have. Each converts into the [`SocketType`] of the same
+/// name.
+#[cfg(feature = "draft")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(i32)]
+#[non_exhaustive]
+pub enum ThreadSafeType {
+    /// [`SocketType::Server`].
+    Server = zmq_sys::ZMQ_SERVER,
+    /// [`SocketType::Client`].
+    Client = zmq_sys::ZMQ_CLIENT,
+    /// [`SocketType::Radio`].
+    Radio = zmq_sys::ZMQ_RADIO,
+    /// [`SocketType::Dish`].
+    Dish = zmq_sys::ZMQ_DISH,
+    /// [`SocketType::Gather`].
+    Gather = zmq_sys::ZMQ_GATHER,
+    /// [`SocketType::Scatter`].
+    Scatter = zmq_sys::ZMQ_SCATTER,
+    /// [`SocketType::Peer`].
+    Peer = zmq_sys::ZMQ_PEER,
+    /// [`SocketType::Channel`].
+    Channel = zmq_sys::ZMQ_CHANNEL,
+}
+
+#[cfg(feature = "draft")]
+impl ThreadSafeType {
+    /// Every thread-safe socket type.
+    pub const ALL: &'static [ThreadSafeType] = &[
+        ThreadSafeType::Server,
+        ThreadSafeType::Client,
+        ThreadSafeType::Radio,
+        ThreadSafeType::Dish,
+        ThreadSafeType::Gather,
+        ThreadSafeType::Scatter,
+        ThreadSafeType::Peer,
+        ThreadSafeType::Channel,
+    ];
+}
+
+#[cfg(feature = "draft")]
+impl From<ThreadSafeType> for SocketType {
+    fn from(t: ThreadSafeType) -> SocketType {
+        match t {
+            ThreadSafeType::Server => SocketType::Server,
+            ThreadSafeType::Client => SocketType::Client,
+            ThreadSafeType::Radio => SocketType::Radio,
+            ThreadSafeType::Dish => SocketType::Dish,
+            ThreadSafeType::Gather => SocketType::Gather,
+            ThreadSafeType::Scatter => SocketType::Scatter,
+            ThreadSafeType::Peer => SocketType::Peer,
+            ThreadSafeType::Channel => SocketType::Channel,
+        }
+    }
+}
+
+#[cfg(feature = "draft")]
+impl TryFrom<SocketType> for ThreadSafeType {
+    type Error = Error;
+
+    /// The thread-safe type of this name; `EINVAL` for a classic (not thread-safe) type.
+    fn try_from(t: SocketType) -> Result<ThreadSafeType> {
+        ThreadSafeType::ALL
+            .iter()
+            .copied()
+            .find(|&ts| SocketType::from(ts) == t)
+            .ok_or(Error::EINVAL)
+    }
+}
+
+#[cfg(feature = "draft")]
+impl fmt::Display for ThreadSafeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&SocketType::from(*self), f)
+    }
+}
+
+/// A socket of a thread-safe type (SERVER, CLIENT, RADIO, DISH, GATHER, SCATTER,
+/// PEER, CHANNEL; draft API) that may be shared between threads: it is
+/// `Send + Sync`, so `&ThreadSafeSocket` can go to scoped threads or live in an
+/// `Arc`, and several threads may send and receive on it at the same time.
+///
+/// It dereferences to [`Socket`] for everything else: `bind`, `connect`, `send`,
+/// `send_msg`, `recv_msg`, `recv_bytes`, `recv_into`, `join` / `leave` (DISH),
+/// `connect_peer` (PEER) and all socket options. These types carry single-frame
+/// messages only: a send with `SNDMORE` fails with `EINVAL`, and a received message
+/// never has [`Message::more`]. The receiving thread of a message is whichever asks
+/// first; a SERVER replies by routing id ([`Message::routing_id`]), from any thread.
+///
+/// Plain [`Socket`]s stay `!Sync`: [`Context::socket`] with a thread-safe type makes
+/// a `Socket` too, usable from one thread at a time like any other; convert it with
+/// `ThreadSafeSocket::try_from(socket)` to share it.
+///
+/// ```
+/// # fn main() -> zmq::Result<()> {
+/// use zmq::{Message, RecvFlags, SendFlags, ThreadSafeSocket, ThreadSafeType};
+/// fn is_send_sync<T: Send + Sync>() {}
+/// is_send_sync::<ThreadSafeSocket>();
+///
+/// let ctx = zmq::Context::new()?;
+/// let server = ctx.thread_safe_socket(ThreadSafeType::Server)?;
+/// server.bind("inproc://doc-thread-safe")?;
+/// server.set_rcvtimeo(5_000)?;
+/// let client = ctx.thread_safe_socket(ThreadSafeType::Client)?;
+/// client.connect("inproc://doc-thread-safe")?;
+/// client.set_rcvtimeo(5_000)?;
+///
+/// std::thread::scope(|scope| -> zmq::Result<()> {
+///     // The server answers on another thread, through a shared reference.
+///     let answering = scope.spawn(|| -> zmq::Result<()> {
+///         let request = server.recv_message(RecvFlags::empty())?;
+///         let client_id = request.routing_id().expect("SERVER messages carry one");
+///         let mut reply = Message::from(format!("re: {}", request.as_str().unwrap_or("?")));
+///         reply.set_routing_id(client_id)?;
+///         server.send_msg(&mut reply, SendFlags::empty())
+///     });
+///     client.send("ping", SendFlags::empty())?;
+///     assert_eq!(client.recv_bytes(RecvFlags::empty())?, b"re: ping");
+///     answering.join().unwrap()
+/// })?;
+/// # Ok(())
+/// # }
+/// ```
+#[cfg(feature = "draft")]
+pub struct ThreadSafeSocket {
+    // Never handed out mutably (no DerefMut, no `&mut` accessor): `&mut Socket` would
+    // allow `mem::replace` with a classic socket, which must not become Sync.
+    socket: Socket,
+    kind: ThreadSafeType,
+}
+
+// (ThreadSafeSocket is Send because Socket is.)
+#[cfg(feature = "draft")]
+// SAFETY: a `&ThreadSafeSocket` lets several threads call `&self` methods of
+// the inner `Socket` at the same time (directly through Deref, or by handing the
+// `&Socket` to poll/proxy/monitor functions of this crate). That is sound because:
+// 1. The socket is of a thread-safe type: `ThreadSafeSocket` is only built after
+//    libzmq itself reported `ZMQ_THREAD_SAFE` = 1 for it (`try_from`; `new` goes
+//    through it), and its type never changes (no `&mut Socket` is ever handed out,
+//    so it cannot be swapped for another socket; `into_socket`/`close` consume it).
+// 2. libzmq documents these types as usable from several threads at once
+//    (zmq_socket(3), "Thread safety") and implements that by serialising every
+//    socket entry point on the socket's own mutex: `socket_base_t::{setsockopt,
+//    getsockopt, bind, connect, term_endpoint (unbind/disconnect), send, recv,
+//    join, leave}` and `peer_t::connect_peer` take `_sync` (a blocking send/recv
+//    waits on a condition variable that releases it), `zmq_socket_monitor` takes the
+//    socket's monitor mutex, `zmq_poll`/`zmq_poller`/`zmq_proxy` register through
+//    `add_signaler`/`remove_signaler` under `_sync` and then only send, receive and
+//    read options; ZMQ_FD, which has no lock, is refused for these types (EINVAL).
+//    The one socket call of libzmq 4.3.5 that is not safe on a shared socket,
+//    `zmq_socket_monitor_pipes_stats` (it walks the socket's pipe list without
+//    `_sync`), is refused by `Socket::monitor_pipes_stats` for thread-safe sockets
+//    (tests/draft.rs checks it).
+// 3. `Socket` keeps no Rust-side mutable state: its fields (the raw pointer and the
+//    `Context`, itself Send + Sync) are only read, and every `&self` method of
+//    `Socket` in this crate only passes the pointer to the libzmq functions above
+//    (the per-call buffers and `Message`s are the caller's own, borrowed per
+//    thread). Any future `&self` method of `Socket` must keep to that (see the note
+//    on `Socket`).
+// 4. The socket is closed only by `Drop`/`close`, which need the `ThreadSafeSocket`
+//    by value, i.e. after every shared borrow has ended.
+unsafe impl Sync for ThreadSafeSocket {}
+
+#[cfg(feature = "draft")]
+impl ThreadSafeSocket {
+    /// A new socket of a thread-safe type (`zmq_socket`): `EINVAL` for a classic
+    /// type such as REQ or PAIR, which must stay a [`Socket`]. See also
+    /// [`Context::thread_safe_socket`].
+    #[doc(alias = "zmq_socket")]
+    pub fn new(ctx: &Context, socket_type: SocketType) -> Result<ThreadSafeSocket> {
+        if !socket_type.is_thread_safe() {
+            return Err(Error::EINVAL);
+        }
+        ThreadSafeSocket::try_from(Socket::new(ctx, socket_type)?)
+    }
+
+    /// The socket's type.
+    pub fn socket_type(&self) -> ThreadSafeType {
+        self.kind
+    }
+
+    /// The shared socket as a plain [`Socket`] reference (the same as `&*self`).
+    pub fn socket(&self) -> &Socket {
+        &self.socket
+    }
+
+    /// Gives the socket back as a [`Socket`] owned by one thread.
+    pub fn into_socket(self) -> Socket {
+        self.socket
+    }
+
+    /// Closes the socket now (`zmq_close`), reporting an error; see [`Socket::close`].
+    #[doc(alias = "zmq_close")]
+    pub fn close(self) -> Result<()> {
+        self.socket.close()
+    }
+}
+
+#[cfg(feature = "draft")]
+impl TryFrom<Socket> for ThreadSafeSocket {
+    type Error = Error;
+
+    /// Shares a socket of a thread-safe type; `EINVAL` (and the socket is closed)
+    /// when libzmq does not report it thread-safe (`ZMQ_THREAD_SAFE`).
+    fn try_from(socket: Socket) -> Result<ThreadSafeSocket> {
+        // libzmq's own answer is what makes sharing sound, not the type list.
+        if !socket.get_thread_safe()? {
+            return Err(Error::EINVAL);
+        }
+        let kind = ThreadSafeType::try_from(socket.get_socket_type()?)?;
+        Ok(ThreadSafeSocket { socket, kind })
+    }
+}
+
+#[cfg(feature = "draft")]
+impl std::ops::Deref for ThreadSafeSocket {
+    type Target = Socket;
+
+    fn deref(&self) -> &Socket {
+        &self.socket
+    }
+}
+
+#[cfg(feature = "draft")]
+impl AsRef<Socket> for ThreadSafeSocket {
+    fn as_ref(&self) -> &Socket {
+        &self.socket
+    }
+}
+
+#[cfg(feature = "draft")]
+impl fmt::Debug for ThreadSafeSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ThreadSafeSocket")
+            .field("ptr", &self.socket.ptr)
+            .field("type", &self.kind)
+            .finish()
+    }
+}
+
+#[cfg(feature = "draft")]
+impl Context {
+    /// A new socket of a thread-safe type, shareable between threads
+    /// ([`ThreadSafeSocket`]; `zmq_socket`).
+    #[doc(alias = "zmq_socket")]
+    pub fn thread_safe_socket(&self, socket_type: ThreadSafeType) -> Result<ThreadSafeSocket> {
+        ThreadSafeSocket::new(self, socket_type.into())
+    }
+}
+
+/// Keeps the draft API's `Send`/`Sync` promises honest.
+///
+/// A [`ThreadSafeSocket`] may be shared and moved:
+/// ```
+/// fn is_send_sync<T: Send + Sync>() {}
+/// is_send_sync::<zmq::ThreadSafeSocket>();
+/// let ctx = zmq::Context::new().unwrap();
+/// let server = ctx.thread_safe_socket(zmq::ThreadSafeType::Server).unwrap();
+/// let shared = std::sync::Arc::new(server);
+/// let other = std::sync::Arc::clone(&shared);
+/// std::thread::spawn(move || other.bind("inproc://proof")).join().unwrap().unwrap();
+/// assert!(shared.unbind("inproc://proof").is_ok());
+/// ```
+/// A plain [`Socket`] stays `!Sync` even of a thread-safe type:
+/// ```compile_fail,E0277
+/// let ctx = zmq::Context::new().unwrap();
+/// let s = ctx.socket(zmq::SERVER).unwrap();
+/// std::thread::scope(|scope| {
+///     scope.spawn(|| s.bind("inproc://x"));
+///     s.bind("inproc://y").unwrap();
+/// });
+/// ```
+/// A shared socket cannot be swapped for another (no `&mut Socket` is handed out):
+/// ```compile_fail,E0596
+/// let ctx = zmq::Context::new().unwrap();
+/// let mut shared = ctx.thread_safe_socket(zmq::ThreadSafeType::Server).unwrap();
+/// let mut classic = ctx.socket(zmq::PAIR).unwrap();
+/// std::mem::swap(&mut *shared, &mut classic);
+/// ```
+/// A group borrowed from a message cannot outlive it:
+/// ```compile_fail,E0505
+/// let mut msg = zmq::Message::from("x");
+/// msg.set_group("g").unwrap();
+/// let group = msg.group().unwrap();
+/// drop(msg);
+/// println!("{group}");
+/// ```
+#[cfg(all(doctest, feature = "draft"))]
+pub struct DraftThreadSafetyProofs;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,6 +1009,37 @@ mod tests {
             b.recv_bytes(RecvFlags::DONTWAIT).unwrap_err(),
             Error::EAGAIN
         );
+    }
+
+    #[cfg(feature = "draft")]
+    #[test]
+    fn thread_safe_types_match_the_socket_types() {
+        for &t in SocketType::ALL {
+            match ThreadSafeType::try_from(t) {
+                Ok(ts) => {
+                    assert!(t.is_thread_safe());
+                    assert_eq!(SocketType::from(ts), t);
+                    assert_eq!(ts as c_int, t as c_int);
+                }
+                Err(e) => {
+                    assert!(!t.is_thread_safe());
+                    assert_eq!(e, Error::EINVAL);
+                }
+            }
+        }
+        assert_eq!(ThreadSafeType::ALL.len(), 8);
+        assert!(!DGRAM.is_thread_safe());
+    }
+
+    #[cfg(feature = "draft")]
+    #[test]
+    fn group_names_are_checked_before_libzmq() {
+        assert!(group_name(&"g".repeat(GROUP_MAX_LENGTH)).is_ok());
+        assert_eq!(
+            group_name(&"g".repeat(GROUP_MAX_LENGTH + 1)).unwrap_err(),
+            Error::EINVAL
+        );
+        assert_eq!(group_name("a\0").unwrap_err(), Error::EINVAL);
     }
 
     #[test]
