@@ -1,0 +1,221 @@
+//! Odds and ends of the C API, proved with traffic: STREAM sockets against plain
+//! TCP peers, XPUB_MANUAL, every `zmq_has` capability, and context shutdown waking
+//! blocked calls in other threads.
+#![forbid(unsafe_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use zmq::{Context, Error, RecvFlags, SendFlags, PULL, PUSH, STREAM, SUB, XPUB};
+
+/// Runs `f` on a thread and fails the test if it does not finish in time.
+fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(limit)
+        .expect("timed out (deadlock?) or panicked")
+}
+
+fn read_exactly(stream: &mut TcpStream, n: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; n];
+    stream.read_exact(&mut buf).unwrap();
+    buf
+}
+
+#[test]
+fn stream_server_talks_to_a_plain_tcp_client() {
+    within(Duration::from_secs(30), || {
+        let ctx = Context::new().unwrap();
+        let server = ctx.socket(STREAM).unwrap();
+        server.set_rcvtimeo(5000).unwrap();
+        server.bind("tcp://127.0.0.1:*").unwrap();
+        let endpoint = server.get_last_endpoint().unwrap();
+        let address = endpoint.trim_start_matches("tcp://").to_string();
+
+        let mut client = TcpStream::connect(&address).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        // The connection is announced as [routing id, empty frame].
+        let hello = server.recv_multipart(RecvFlags::empty()).unwrap();
+        assert_eq!(hello.len(), 2);
+        assert!(hello[1].is_empty());
+        let id = hello[0].clone();
+
+        client.write_all(b"raw bytes in").unwrap();
+        let mut got = Vec::new();
+        while got.len() < 12 {
+            let frames = server.recv_multipart(RecvFlags::empty()).unwrap();
+            assert_eq!(frames[0], id);
+            got.extend_from_slice(&frames[1]);
+        }
+        assert_eq!(got, b"raw bytes in");
+
+        server
+            .send_multipart([&id[..], b"raw bytes out"], SendFlags::empty())
+            .unwrap();
+        assert_eq!(read_exactly(&mut client, 13), b"raw bytes out");
+
+        // An empty frame to the peer closes its connection: the client reads EOF.
+        // libzmq completes the close handshake when the application next uses the
+        // socket (commands are processed during calls), so keep using it meanwhile.
+        server
+            .send_multipart([&id[..], b""], SendFlags::empty())
+            .unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .unwrap();
+        let mut byte = [0u8; 1];
+        let closed = (0..500).any(|_| {
+            let _ = server.get_events().unwrap();
+            match client.read(&mut byte) {
+                Ok(0) => true,
+                Ok(_) => panic!("unexpected data after the close"),
+                Err(e) => {
+                    assert!(matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ));
+                    false
+                }
+            }
+        });
+        assert!(closed, "the STREAM socket never closed the connection");
+    });
+}
+
+#[test]
+fn stream_client_talks_to_a_plain_tcp_server() {
+    within(Duration::from_secs(30), || {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let ctx = Context::new().unwrap();
+        let client = ctx.socket(STREAM).unwrap();
+        client.set_rcvtimeo(5000).unwrap();
+        client.connect(&format!("tcp://127.0.0.1:{port}")).unwrap();
+        let (mut peer, _) = listener.accept().unwrap();
+        peer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let hello = client.recv_multipart(RecvFlags::empty()).unwrap();
+        assert!(hello[1].is_empty());
+        let id = hello[0].clone();
+        client
+            .send_multipart([&id[..], b"GET / HTTP/1.0\r\n\r\n"], SendFlags::empty())
+            .unwrap();
+        assert_eq!(read_exactly(&mut peer, 18), b"GET / HTTP/1.0\r\n\r\n");
+        peer.write_all(b"HTTP/1.0 200 OK\r\n").unwrap();
+        let mut got = Vec::new();
+        while got.len() < 17 {
+            let frames = client.recv_multipart(RecvFlags::empty()).unwrap();
+            assert_eq!(frames[0], id);
+            got.extend_from_slice(&frames[1]);
+        }
+        assert_eq!(got, b"HTTP/1.0 200 OK\r\n");
+        // The peer hangs up: the STREAM socket reports it as [id, empty].
+        drop(peer);
+        let bye = client.recv_multipart(RecvFlags::empty()).unwrap();
+        assert_eq!((bye[0].clone(), bye[1].len()), (id, 0));
+    });
+}
+
+#[test]
+fn xpub_manual_applies_only_the_subscriptions_the_application_makes() {
+    within(Duration::from_secs(30), || {
+        let ctx = Context::new().unwrap();
+        let xpub = ctx.socket(XPUB).unwrap();
+        xpub.set_xpub_manual(true).unwrap();
+        xpub.set_rcvtimeo(5000).unwrap();
+        xpub.bind("inproc://manual").unwrap();
+        let sub = ctx.socket(SUB).unwrap();
+        sub.set_rcvtimeo(300).unwrap();
+        sub.connect("inproc://manual").unwrap();
+        sub.set_subscribe(b"A").unwrap();
+
+        // The subscription reaches the application, which has not applied it yet.
+        assert_eq!(xpub.recv_bytes(RecvFlags::empty()).unwrap(), b"\x01A");
+        xpub.send("A-0", SendFlags::empty()).unwrap();
+        assert_eq!(
+            sub.recv_bytes(RecvFlags::empty()).unwrap_err(),
+            Error::EAGAIN
+        );
+
+        // The application applies a narrower filter than the peer asked for (the SUB
+        // still filters by its own "A" too, so this can only narrow).
+        xpub.set_subscribe(b"AB").unwrap();
+        xpub.send("A-1", SendFlags::empty()).unwrap();
+        xpub.send("AB-1", SendFlags::empty()).unwrap();
+        assert_eq!(sub.recv_bytes(RecvFlags::empty()).unwrap(), b"AB-1");
+        assert_eq!(
+            sub.recv_bytes(RecvFlags::empty()).unwrap_err(),
+            Error::EAGAIN
+        );
+    });
+}
+
+#[test]
+fn every_capability_is_answered() {
+    let names = [
+        "ipc", "pgm", "tipc", "norm", "curve", "gssapi", "vmci", "draft", "WS", "WSS",
+    ];
+    let answers: Vec<(&str, bool)> = names.iter().map(|&n| (n, zmq::has(n))).collect();
+    #[cfg(unix)]
+    assert!(zmq::has("ipc"));
+    if zmq::sys::vendored() {
+        // What our vendored build compiles in, and nothing else.
+        let expected = |name: &str| match name {
+            "ipc" => cfg!(unix),
+            "curve" => cfg!(feature = "curve"),
+            "draft" | "WS" => cfg!(feature = "draft"),
+            _ => false,
+        };
+        for (name, answer) in answers {
+            assert_eq!(answer, expected(name), "zmq_has({name:?})");
+        }
+    }
+    // Names are exact: a different case or a NUL is not a capability.
+    assert!(!zmq::has("IPC"));
+    assert!(!zmq::has("curve\0"));
+}
+
+#[test]
+fn shutdown_wakes_a_thread_blocked_in_send() {
+    within(Duration::from_secs(30), || {
+        let ctx = Context::new().unwrap();
+        let push = ctx.socket(PUSH).unwrap();
+        // No peer: a blocking send waits for one.
+        push.bind("inproc://nobody-pulls").unwrap();
+        let blocked = thread::spawn(move || push.send("stuck", SendFlags::empty()));
+        thread::sleep(Duration::from_millis(200));
+        assert!(!blocked.is_finished(), "send should block without a peer");
+        ctx.shutdown().unwrap();
+        assert_eq!(blocked.join().unwrap().unwrap_err(), Error::ETERM);
+    });
+}
+
+#[test]
+fn term_while_other_threads_hold_sockets_does_not_deadlock() {
+    within(Duration::from_secs(30), || {
+        let ctx = Context::new().unwrap();
+        let workers: Vec<_> = (0..3)
+            .map(|i| {
+                let pull = ctx.socket(PULL).unwrap();
+                pull.bind(&format!("inproc://held-{i}")).unwrap();
+                thread::spawn(move || {
+                    let err = pull.recv_bytes(RecvFlags::empty()).unwrap_err();
+                    drop(pull); // closing the socket lets the context finish terminating
+                    err
+                })
+            })
+            .collect();
+        thread::sleep(Duration::from_millis(200));
+        // Not the last handle: term shuts the context down and returns.
+        ctx.term().unwrap();
+        for w in workers {
+            assert_eq!(w.join().unwrap(), Error::ETERM);
+        }
+    });
+}
