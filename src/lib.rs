@@ -41,6 +41,18 @@
 //!
 //! [`Context`] is `Send + Sync + Clone`; [`Socket`] is `Send` but not `Sync`, as
 //! libzmq sockets must not be used from two threads at once; [`Message`] is `Send`.
+//! With the `draft` feature, the socket types libzmq makes thread-safe (SERVER,
+//! CLIENT, RADIO, DISH, GATHER, SCATTER, PEER, CHANNEL) are also available as a
+//! `ThreadSafeSocket`, which is `Sync`.
+//!
+//! # The rest of libzmq
+//!
+//! [`poll`] and [`PollItem`] (the `ZMQ_FD` + `ZMQ_EVENTS` contract for external event
+//! loops is described there), [`Timers`], [`Socket::monitor_socket`] with typed
+//! [`MonitorEvent`]s, [`proxy`] and [`proxy_steerable`], [`CurveKeyPair`],
+//! [`z85_encode`] / [`z85_decode`], and a ZAP [`Authenticator`]. The file
+//! `COVERAGE.md` in the repository maps every function, option and event of
+//! libzmq 4.3.5 to the item that covers it.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
