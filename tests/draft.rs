@@ -7,9 +7,11 @@
 #![cfg(feature = "draft")]
 #![forbid(unsafe_code)]
 
+mod common;
+use common::within;
+
 use std::collections::{BTreeSet, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -21,17 +23,6 @@ use zmq::{
 
 /// How long a receive that should succeed may wait.
 const PATIENCE_MS: i32 = 5_000;
-
-/// Runs `f` on a thread and fails the test if it does not finish in time, so a
-/// deadlock shows as a failure instead of a hung test run. A panic in `f` is a failure.
-fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(limit)
-        .expect("timed out (deadlock?) or the test panicked")
-}
 
 /// Binds `socket` to an ephemeral TCP port on the loopback and returns the endpoint.
 fn bind_tcp(socket: &Socket) -> String {

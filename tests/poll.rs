@@ -3,23 +3,15 @@
 //! `zmq_poller` API.
 #![forbid(unsafe_code)]
 
-use std::sync::mpsc;
+mod common;
+use common::within;
+
 use std::thread;
 use std::time::{Duration, Instant};
 
 use zmq::{
     Context, Error, PollEvents, PollItem, RecvFlags, SendFlags, Socket, DEALER, PAIR, PULL, PUSH,
 };
-
-/// Runs `f` on a thread and fails the test if it does not finish in time, so a
-/// missed wake-up shows as a failure instead of a hung test run.
-fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(limit).expect("timed out: missed wake-up?")
-}
 
 const LIMIT: Duration = Duration::from_secs(60);
 

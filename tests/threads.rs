@@ -1,21 +1,13 @@
 //! Contexts and sockets across threads, and context termination.
 #![forbid(unsafe_code)]
 
-use std::sync::mpsc;
+mod common;
+use common::within;
+
 use std::thread;
 use std::time::{Duration, Instant};
 
 use zmq::{Context, Error, Message, RecvFlags, SendFlags, PAIR, PULL, PUSH, REP, REQ};
-
-/// Runs `f` on a thread and fails the test if it does not finish in time, so a
-/// deadlock shows as a failure instead of a hung test run.
-fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(limit).expect("timed out: deadlock?")
-}
 
 #[test]
 fn sockets_move_to_threads_and_share_inproc_through_the_context() {

@@ -5,23 +5,16 @@
 //! fire before it is due, and must fire eventually (within generous deadlines).
 #![forbid(unsafe_code)]
 
+mod common;
+use common::within;
+
 use std::cell::{Cell, RefCell};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
-use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use zmq::{Context, Error, PollEvents, RecvFlags, SendFlags, TimerId, Timers, PULL, PUSH};
-
-/// Runs `f` on a thread and fails the test if it does not finish in time.
-fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    rx.recv_timeout(limit).expect("timed out")
-}
 
 const LIMIT: Duration = Duration::from_secs(60);
 
