@@ -324,6 +324,7 @@ impl Socket {
     /// Sends one frame, copying `data` (`zmq_send`): bytes, `&str`, `Vec<u8>`,
     /// `String`... To send a [`Message`] without copying, use [`Socket::send_msg`].
     #[doc(alias = "zmq_send")]
+    #[inline]
     pub fn send(&self, data: impl AsRef<[u8]>, flags: SendFlags) -> Result<()> {
         #[cfg(feature = "draft")]
         self.dgram_can_send()?;
@@ -346,6 +347,7 @@ impl Socket {
     /// `DONTWAIT`, `EFSM`) `msg` is left as it was, so nothing is lost: retry it or
     /// keep it.
     #[doc(alias = "zmq_msg_send")]
+    #[inline]
     pub fn send_msg(&self, msg: &mut Message, flags: SendFlags) -> Result<()> {
         #[cfg(feature = "draft")]
         self.dgram_can_send()?;
@@ -379,6 +381,7 @@ impl Socket {
     /// Receives one frame into `msg` (`zmq_msg_recv`), replacing its content, and
     /// returns its size. Reusing one `Message` allocates nothing for small frames.
     #[doc(alias = "zmq_msg_recv")]
+    #[inline]
     pub fn recv_msg(&self, msg: &mut Message, flags: RecvFlags) -> Result<usize> {
         // SAFETY: our live socket and an initialised message we own mutably;
         // zmq_msg_recv closes its old content and stores the new frame.
@@ -397,6 +400,7 @@ impl Socket {
     /// size: when it is larger than `buf.len()`, only `buf.len()` bytes were stored
     /// and the rest of the frame is gone (as in C).
     #[doc(alias = "zmq_recv")]
+    #[inline]
     pub fn recv_into(&self, buf: &mut [u8], flags: RecvFlags) -> Result<usize> {
         // SAFETY: our live socket; buf is buf.len() writable bytes; libzmq writes at
         // most that many.
