@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# Compares libzmq's C perf tools with their Rust ports (perf/src/bin/*), both
+# linked against the SAME libzmq: the static vendored build zmq-sys made (or, with
+# LIBZMQ_NO_VENDOR=1, the system libzmq).
+#
+# C and Rust runs are interleaved (C, Rust, C, Rust ...), REPEATS times each
+# (default 5); the table shows the median of each side and the ratio Rust/C.
+# Outputs: the table on stdout, perf/results.csv, perf/results.svg.
+#
+# `perf/compare.sh --build-only` just builds both sets of tools (callgrind.sh uses
+# that).
+#
+# Environment: REPEATS (default 5), TIMEOUT per process in seconds (default 60),
+# LIBZMQ_NO_VENDOR=1 (system libzmq), CARGO_TARGET_DIR (as for cargo).
+set -euo pipefail
+
+PERF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$PERF_DIR/.." && pwd)
+REPEATS=${REPEATS:-5}
+TIMEOUT=${TIMEOUT:-60}
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+RUST_BIN=$TARGET_DIR/release
+C_BIN=$TARGET_DIR/perf-c
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+# ---------------------------------------------------------------- build ---
+echo "== building the Rust tools (cargo build --release -p zmq-perf)" >&2
+(cd "$ROOT" && timeout 1800 cargo build --release -p zmq-perf --message-format=json \
+    >"$WORK/cargo.json")
+
+mkdir -p "$C_BIN" "$WORK/include"
+# The tools include "platform.hpp" (libzmq's generated config header) only to
+# test ZMQ_HAVE_WINDOWS; an empty one is enough on Linux.
+: >"$WORK/include/platform.hpp"
+
+if [ "${LIBZMQ_NO_VENDOR:-}" = 1 ]; then
+    LINK=(-lzmq -lpthread)
+    echo "== linking the C tools against the system libzmq (-lzmq)" >&2
+else
+    # The directories zmq-sys and libsodium-sys-stable told cargo to link from.
+    read -r ZMQ_LIB SODIUM_LIB < <(python3 - "$WORK/cargo.json" <<'EOF'
+import json, sys
+zmq = sodium = ""
+for line in open(sys.argv[1]):
+    m = json.loads(line)
+    if m.get("reason") != "build-script-executed":
+        continue
+    paths = [p.split("=", 1)[-1] for p in m.get("linked_paths", [])]
+    if "zmq-sys" in m["package_id"] and "static=zmq" in m.get("linked_libs", []):
+        zmq = paths[0]
+    if "libsodium-sys" in m["package_id"]:
+        sodium = paths[0]
+print(zmq or "-", sodium or "-")
+EOF
+)
+    if [ ! -f "$ZMQ_LIB/libzmq.a" ]; then
+        echo "no vendored libzmq.a found in the zmq-sys build output" >&2
+        exit 1
+    fi
+    LINK=("$ZMQ_LIB/libzmq.a")
+    if [ -f "$SODIUM_LIB/libsodium.a" ]; then
+        LINK+=(-L"$SODIUM_LIB" -lsodium)
+    fi
+    LINK+=(-lpthread)
+    echo "== linking the C tools against $ZMQ_LIB/libzmq.a" >&2
+fi
+
+TOOLS=(local_thr remote_thr local_lat remote_lat inproc_thr inproc_lat proxy_thr)
+for t in "${TOOLS[@]}"; do
+    timeout 600 g++ -O2 -I"$ROOT/vendor/libzmq/include" -I"$WORK/include" \
+        "$ROOT/vendor/libzmq/perf/$t.cpp" -o "$C_BIN/$t" "${LINK[@]}"
+done
+# inproc_thr.cpp sends its payload uninitialised unless ZMQ_MAKE_VALGRIND_HAPPY;
+# this variant writes it, as any real sender (and the Rust port) does.
+timeout 600 g++ -O2 -DZMQ_MAKE_VALGRIND_HAPPY -I"$ROOT/vendor/libzmq/include" -I"$WORK/include" \
+    "$ROOT/vendor/libzmq/perf/inproc_thr.cpp" -o "$C_BIN/inproc_thr_filled" "${LINK[@]}"
+echo "== C tools in $C_BIN, Rust tools in $RUST_BIN" >&2
+if [ "${1:-}" = --build-only ]; then
+    exit 0
+fi
+
+# ---------------------------------------------------------------- runs ----
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Waits (at most ~5 s) until something listens on 127.0.0.1:$1.
+wait_listen() {
+    for _ in $(seq 100); do
+        if ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; then return 0; fi
+        sleep 0.05
+    done
+    return 1
+}
+
+# figure <file> <thr|lat>: the msg/s or the latency figure of a tool's output.
+figure() {
+    case $2 in
+        thr) sed -n 's/^mean throughput: \([0-9]*\) \[msg\/s\]$/\1/p' "$1" ;;
+        lat) sed -n 's/^average latency: \([0-9.]*\) \[us\]$/\1/p' "$1" ;;
+    esac
+}
+
+# run_one <bin dir> <workload kind> <size> <count>: prints the figure.
+run_one() {
+    local dir=$1 kind=$2 size=$3 count=$4 out=$WORK/out port
+    case $kind in
+        tcp_thr | tcp_lat)
+            local suffix=${kind#tcp_}
+            port=$(free_port)
+            timeout "$TIMEOUT" "$dir/local_$suffix" "tcp://127.0.0.1:$port" "$size" "$count" \
+                >"$out.local" &
+            local pid=$!
+            wait_listen "$port" || { echo "local_$suffix did not listen" >&2; }
+            timeout "$TIMEOUT" "$dir/remote_$suffix" "tcp://127.0.0.1:$port" "$size" "$count" \
+                >"$out.remote"
+            wait "$pid"
+            if [ "$suffix" = thr ]; then figure "$out.local" thr; else figure "$out.remote" lat; fi
+            ;;
+        inproc_thr | proxy_thr)
+            timeout "$TIMEOUT" "$dir/$kind" "$size" "$count" >"$out"
+            figure "$out" thr
+            ;;
+        inproc_thr_filled)
+            # The C side is inproc_thr built with ZMQ_MAKE_VALGRIND_HAPPY.
+            local bin=$dir/inproc_thr_filled
+            if [ "$dir" = "$RUST_BIN" ]; then bin=$dir/inproc_thr; fi
+            timeout "$TIMEOUT" "$bin" "$size" "$count" >"$out"
+            figure "$out" thr
+            ;;
+        inproc_lat)
+            timeout "$TIMEOUT" "$dir/$kind" "$size" "$count" >"$out"
+            figure "$out" lat
+            ;;
+    esac
+}
+
+# kind size count: counts chosen so one run takes ~0.5-2 s on the 2-core machine
+# the README's figures come from.
+WORKLOADS=(
+    "tcp_thr 1 2000000"
+    "tcp_thr 64 1500000"
+    "tcp_thr 1024 500000"
+    "tcp_thr 65536 30000"
+    "tcp_lat 1 10000"
+    "tcp_lat 1024 10000"
+    "inproc_thr 1 5000000"
+    "inproc_thr 64 3000000"
+    "inproc_thr 1024 2000000"
+    "inproc_thr 65536 50000"
+    "inproc_thr_filled 1024 2000000"
+    "inproc_thr_filled 65536 50000"
+    "inproc_lat 1 100000"
+    "inproc_lat 1024 100000"
+    "proxy_thr 64 1000000"
+)
+
+RAW=$WORK/raw.csv
+: >"$RAW"
+for w in "${WORKLOADS[@]}"; do
+    read -r kind size count <<<"$w"
+    for rep in $(seq "$REPEATS"); do
+        for side in C Rust; do
+            if [ $side = C ]; then dir=$C_BIN; else dir=$RUST_BIN; fi
+            value=$(run_one "$dir" "$kind" "$size" "$count" || true)
+            echo "$kind $size ($count) $side #$rep: ${value:-FAILED}" >&2
+            echo "$kind,$size,$count,$side,$rep,${value:-}" >>"$RAW"
+        done
+    done
+done
+
+# ---------------------------------------------------------------- report --
+python3 - "$RAW" "$PERF_DIR/results.csv" "$PERF_DIR/results.svg" <<'EOF'
+import csv, statistics, sys
+from collections import OrderedDict
+
+raw, csv_path, svg_path = sys.argv[1:4]
+runs = OrderedDict()
+for kind, size, count, side, rep, value in csv.reader(open(raw)):
+    key = (kind, int(size), int(count))
+    runs.setdefault(key, {"C": [], "Rust": []})
+    if value:
+        runs[key][side].append(float(value))
+
+rows = []
+for (kind, size, count), sides in runs.items():
+    lat = kind.endswith("_lat")
+    c = statistics.median(sides["C"]) if sides["C"] else float("nan")
+    r = statistics.median(sides["Rust"]) if sides["Rust"] else float("nan")
+    ratio = r / c if c else float("nan")
+    ok = (ratio <= 1.02) if lat else (ratio >= 0.98)
+    rows.append({
+        "workload": f"{kind} {size}B",
+        "count": count,
+        "unit": "us" if lat else "msg/s",
+        "c": c, "rust": r, "ratio": ratio,
+        "target": "<= 1.02" if lat else ">= 0.98",
+        "ok": "ok" if ok else "MISS",
+        "runs": len(sides["C"]),
+    })
+
+hdr = f"{'workload':<22} {'unit':<6} {'C (median)':>12} {'Rust (median)':>14} {'Rust/C':>7}  target"
+print(hdr)
+print("-" * len(hdr))
+for x in rows:
+    fmt = ".3f" if x["unit"] == "us" else ".0f"
+    print(f"{x['workload']:<22} {x['unit']:<6} {x['c']:>12{fmt}} {x['rust']:>14{fmt}} "
+          f"{x['ratio']:>7.3f}  {x['target']} {x['ok']}")
+
+with open(csv_path, "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["workload", "message_count", "unit", "c_median", "rust_median",
+                "rust_over_c", "target", "status", "repeats"])
+    for x in rows:
+        w.writerow([x["workload"], x["count"], x["unit"], f"{x['c']:.3f}",
+                    f"{x['rust']:.3f}", f"{x['ratio']:.4f}", x["target"], x["ok"], x["runs"]])
+
+# A horizontal bar per workload: the ratio Rust/C, a reference line at 1.0.
+bar_h, gap, left, width, top = 18, 8, 170, 420, 40
+vmax = max([1.2] + [x["ratio"] for x in rows if x["ratio"] == x["ratio"]])
+scale = width / vmax
+height = top + len(rows) * (bar_h + gap) + 40
+out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 80}" '
+       f'height="{height}" font-family="sans-serif" font-size="12">',
+       f'<text x="10" y="20" font-size="14">Rust/C per workload '
+       f'(throughput: higher is better; latency: lower is better)</text>']
+for i, x in enumerate(rows):
+    y = top + i * (bar_h + gap)
+    ratio = x["ratio"] if x["ratio"] == x["ratio"] else 0.0
+    colour = "#4a8" if x["ok"] == "ok" else "#d64"
+    out.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end">{x["workload"]}</text>')
+    out.append(f'<rect x="{left}" y="{y}" width="{ratio * scale:.1f}" height="{bar_h}" fill="{colour}"/>')
+    out.append(f'<text x="{left + ratio * scale + 4:.1f}" y="{y + 13}">{ratio:.3f}</text>')
+x1 = left + scale
+out.append(f'<line x1="{x1:.1f}" y1="{top - 6}" x2="{x1:.1f}" y2="{height - 30}" '
+           f'stroke="black" stroke-dasharray="4 3"/>')
+out.append(f'<text x="{x1:.1f}" y="{height - 14}" text-anchor="middle">1.0</text>')
+out.append("</svg>")
+open(svg_path, "w").write("\n".join(out) + "\n")
+print(f"\nwrote {csv_path} and {svg_path}")
+EOF

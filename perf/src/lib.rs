@@ -1,0 +1,79 @@
+//! Helpers shared by the Rust ports of libzmq's perf tools (`perf/src/bin/*`).
+//!
+//! Everything here stays off the measured hot paths: argument parsing, the
+//! stopwatch (`zmq_stopwatch_start`/`_stop` in C: `CLOCK_MONOTONIC`, in whole
+//! microseconds) and the error exit that mirrors the C tools' `return -1`.
+#![forbid(unsafe_code)]
+
+use std::fmt::Display;
+use std::time::Instant;
+
+/// Prints `error in <what>: <err>` like the C tools and exits with status 255
+/// (C's `return -1` from `main`).
+pub fn fail(what: &str, err: impl Display) -> ! {
+    println!("error in {what}: {err}");
+    std::process::exit(255)
+}
+
+/// Prints `msg` (the C tools' other error lines) and exits with status 255.
+pub fn fail_msg(msg: &str) -> ! {
+    println!("{msg}");
+    std::process::exit(255)
+}
+
+/// The command-line arguments after the program name, or the usage line (and exit
+/// status 1, as in C) when their number is not one of `counts`.
+pub fn args(counts: &[usize], usage: &str) -> Vec<String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !counts.contains(&args.len()) {
+        println!("{usage}");
+        std::process::exit(1);
+    }
+    args
+}
+
+/// Parses a numeric argument; where C's `atoi` would quietly read garbage as 0,
+/// this prints the problem and exits with status 1.
+pub fn number<T: std::str::FromStr>(arg: &str, name: &str) -> T {
+    match arg.trim().parse() {
+        Ok(v) => v,
+        Err(_) => {
+            println!("invalid {name}: {arg:?}");
+            std::process::exit(1)
+        }
+    }
+}
+
+/// `zmq_stopwatch_start` / `zmq_stopwatch_stop`: elapsed whole microseconds on the
+/// monotonic clock.
+#[derive(Debug, Clone, Copy)]
+pub struct Stopwatch(Instant);
+
+impl Stopwatch {
+    /// Starts measuring.
+    pub fn start() -> Stopwatch {
+        Stopwatch(Instant::now())
+    }
+
+    /// Microseconds since [`Stopwatch::start`] (C's `unsigned long`).
+    pub fn stop(self) -> u64 {
+        u64::try_from(self.0.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+}
+
+/// C's `(int) x` for a non-negative double (truncation toward zero; out-of-range
+/// values saturate instead of being undefined).
+pub fn c_int(x: f64) -> i32 {
+    x as i32
+}
+
+/// Parses a message or roundtrip count, which must be at least 1 (with 0 the C
+/// tools wait forever for a message that never comes).
+pub fn count<T: std::str::FromStr + PartialOrd + From<u8>>(arg: &str, name: &str) -> T {
+    let n: T = number(arg, name);
+    if n < T::from(1) {
+        println!("invalid {name}: {arg:?} (at least 1)");
+        std::process::exit(1)
+    }
+    n
+}
