@@ -682,3 +682,23 @@ fn help_and_bad_arguments_are_answered_without_touching_the_network() {
         assert!(end.stdout.is_empty(), "{args:?}: {:?}", end.stdout);
     }
 }
+
+#[test]
+fn interrupt_exits_cleanly_on_sigint() {
+    let mut server = Proc::start("interrupt", &["tcp://127.0.0.1:*"]);
+    server.bound();
+    // Let it block in recv; SIGINT then makes the recv return EINTR.
+    thread::sleep(Duration::from_millis(300));
+    let pid = server.child.id().to_string();
+    let sent = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("running kill");
+    assert!(sent.success());
+    let out = server.finish();
+    assert_eq!(
+        out.last().map(String::as_str),
+        Some("W: interrupt received, killing server…"),
+        "{out:?}"
+    );
+}
