@@ -2,96 +2,20 @@
 //! `hwserver`, `hwclient` and `version` run as real processes, talking over TCP on
 //! loopback with ephemeral ports read back from the servers' output.
 //!
-//! The example binaries are built once per test run (`cargo build --example ...`,
+//! The example binaries are built once per test run (`cargo build --examples`,
 //! a no-op when they are up to date) into the target directory of this test
 //! executable. Every child process is killed when its guard drops, and every wait
 //! has a deadline, so a failing test cannot hang.
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::OnceLock;
+mod common;
+
+use std::process::{Child, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-const EXAMPLES: &[&str] = &[
-    "echo_server",
-    "echo_client",
-    "echo_demo",
-    "hwserver",
-    "hwclient",
-    "version",
-];
-
 /// How long any single step may take before the test fails.
 const STEP: Duration = Duration::from_secs(30);
-
-/// The path of an example binary, building the examples first (once per run).
-fn example(name: &str) -> PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    let dir = DIR.get_or_init(build_examples);
-    let path = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.is_file(),
-        "example binary {} is missing",
-        path.display()
-    );
-    path
-}
-
-/// Builds the examples into the target directory this test executable lives in
-/// (`<target>/<profile>/deps/echo-<hash>`) with the same profile and features, and
-/// returns `<target>/<profile>/examples`.
-fn build_examples() -> PathBuf {
-    let exe = std::env::current_exe().expect("the path of the test executable");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("the test executable lives in <target>/<profile>/deps");
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo
-        .arg("build")
-        .arg("--manifest-path")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-        .arg("--no-default-features");
-    let features: Vec<&str> = [
-        ("vendored", cfg!(feature = "vendored")),
-        ("curve", cfg!(feature = "curve")),
-        ("draft", cfg!(feature = "draft")),
-        ("bindgen", cfg!(feature = "bindgen")),
-    ]
-    .iter()
-    .filter(|(_, on)| *on)
-    .map(|(name, _)| *name)
-    .collect();
-    if !features.is_empty() {
-        cargo.arg("--features").arg(features.join(","));
-    }
-    for name in EXAMPLES {
-        cargo.args(["--example", name]);
-    }
-    match profile_dir.file_name().and_then(|n| n.to_str()) {
-        Some("debug") => {}
-        Some("release") => {
-            cargo.arg("--release");
-        }
-        Some(profile) => {
-            cargo.args(["--profile", profile]);
-        }
-        None => {}
-    }
-    if let Some(target_dir) = profile_dir.parent() {
-        cargo.arg("--target-dir").arg(target_dir);
-    }
-    let output = cargo.output().expect("running cargo to build the examples");
-    assert!(
-        output.status.success(),
-        "building the examples failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    profile_dir.join("examples")
-}
 
 /// A running example process: its stdout is read line by line by a thread, its
 /// stderr collected by another. Killed (SIGKILL) and reaped when dropped.
@@ -112,30 +36,12 @@ struct Finished {
 
 impl Proc {
     fn start(name: &'static str, args: &[&str]) -> Proc {
-        let mut child = Command::new(example(name))
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        let out = child.stdout.take().expect("piped stdout");
-        let mut err = child.stderr.take().expect("piped stderr");
-        let (tx, lines) = mpsc::channel();
-        let stdout = thread::spawn(move || {
-            let mut all = Vec::new();
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                let _ = tx.send(line.clone());
-                all.push(line);
-            }
-            all
-        });
-        let stderr = thread::spawn(move || {
-            let mut text = String::new();
-            let _ = err.read_to_string(&mut text);
-            text
-        });
+        let common::Spawned {
+            child,
+            lines,
+            stdout,
+            stderr,
+        } = common::spawn_example(name, args, Stdio::null());
         Proc {
             name,
             child,

@@ -9,66 +9,16 @@
 //! every wait has a deadline, so a failing test fails instead of hanging.
 #![forbid(unsafe_code)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::io::Write;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::OnceLock;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 /// How long any single step (a line of output, a process exit) may take.
 const STEP: Duration = Duration::from_secs(60);
-
-/// Where the built examples are: `<target>/<profile>/examples`, built on first use.
-fn examples_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        // This test runs as <target>/<profile>/deps/zguide-<hash>.
-        let exe = std::env::current_exe().expect("the test executable's path");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("the test executable is in <target>/<profile>/deps")
-            .to_path_buf();
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo
-            .args(["build", "--examples", "--no-default-features"])
-            .arg("--manifest-path")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"));
-        let features: Vec<&str> = [
-            ("vendored", cfg!(feature = "vendored")),
-            ("curve", cfg!(feature = "curve")),
-            ("draft", cfg!(feature = "draft")),
-            ("bindgen", cfg!(feature = "bindgen")),
-        ]
-        .into_iter()
-        .filter_map(|(name, on)| on.then_some(name))
-        .collect();
-        if !features.is_empty() {
-            cargo.arg("--features").arg(features.join(","));
-        }
-        match profile_dir.file_name().and_then(|n| n.to_str()) {
-            Some("debug") | None => {}
-            Some("release") => {
-                cargo.arg("--release");
-            }
-            Some(profile) => {
-                cargo.args(["--profile", profile]);
-            }
-        }
-        if let Some(target_dir) = profile_dir.parent() {
-            cargo.arg("--target-dir").arg(target_dir);
-        }
-        let output = cargo.output().expect("running cargo build --examples");
-        assert!(
-            output.status.success(),
-            "building the examples failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        profile_dir.join("examples")
-    })
-}
 
 /// A running example. Its stdout is read line by line on a thread (and kept),
 /// its stderr collected on another; killed and reaped on drop.
@@ -121,32 +71,13 @@ impl Proc {
         } else {
             format!("zguide_{name}")
         };
-        let path = examples_dir().join(format!("{binary}{}", std::env::consts::EXE_SUFFIX));
-        assert!(path.is_file(), "{} is missing", path.display());
-        let mut child = Command::new(&path)
-            .args(args)
-            .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
-        let out = child.stdout.take().expect("a piped stdout");
-        let mut err = child.stderr.take().expect("a piped stderr");
-        let (tx, lines) = mpsc::channel();
-        let stdout = thread::spawn(move || {
-            let mut all = Vec::new();
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                let _ = tx.send(line.clone());
-                all.push(line);
-            }
-            all
-        });
-        let stderr = thread::spawn(move || {
-            let mut text = String::new();
-            let _ = err.read_to_string(&mut text);
-            text
-        });
+        let stdin = if stdin { Stdio::piped() } else { Stdio::null() };
+        let common::Spawned {
+            mut child,
+            lines,
+            stdout,
+            stderr,
+        } = common::spawn_example(&binary, args, stdin);
         Proc {
             name: binary,
             stdin: child.stdin.take(),

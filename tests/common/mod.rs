@@ -16,3 +16,111 @@ pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send +
     rx.recv_timeout(limit)
         .expect("timed out (deadlock or missed wake-up?) or the test panicked")
 }
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::Receiver;
+use std::sync::OnceLock;
+use std::thread::JoinHandle;
+
+/// `<target>/<profile>/examples`, after building every example once per test run
+/// (`cargo build --examples`, a no-op when they are up to date) into the target
+/// directory this test executable lives in (`<target>/<profile>/deps/<test>-<hash>`),
+/// with the same profile and features, so a test never runs stale binaries.
+pub fn examples_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test executable's path");
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("the test executable is in <target>/<profile>/deps")
+            .to_path_buf();
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo
+            .args(["build", "--examples", "--no-default-features"])
+            .arg("--manifest-path")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"));
+        let features: Vec<&str> = [
+            ("vendored", cfg!(feature = "vendored")),
+            ("curve", cfg!(feature = "curve")),
+            ("draft", cfg!(feature = "draft")),
+            ("bindgen", cfg!(feature = "bindgen")),
+        ]
+        .into_iter()
+        .filter_map(|(name, on)| on.then_some(name))
+        .collect();
+        if !features.is_empty() {
+            cargo.arg("--features").arg(features.join(","));
+        }
+        match profile_dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") | None => {}
+            Some("release") => {
+                cargo.arg("--release");
+            }
+            Some(profile) => {
+                cargo.args(["--profile", profile]);
+            }
+        }
+        if let Some(target_dir) = profile_dir.parent() {
+            cargo.arg("--target-dir").arg(target_dir);
+        }
+        let output = cargo.output().expect("running cargo build --examples");
+        assert!(
+            output.status.success(),
+            "building the examples failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        profile_dir.join("examples")
+    })
+}
+
+/// A started example: its stdout is read line by line on a thread (each line sent
+/// on `lines` and kept for `stdout`), its stderr collected on another.
+pub struct Spawned {
+    pub child: Child,
+    pub lines: Receiver<String>,
+    pub stdout: JoinHandle<Vec<String>>,
+    pub stderr: JoinHandle<String>,
+}
+
+/// Starts the example binary `binary` with `args` and the given stdin.
+pub fn spawn_example(binary: &str, args: &[&str], stdin: Stdio) -> Spawned {
+    let path = examples_dir().join(format!("{binary}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.is_file(),
+        "example binary {} is missing",
+        path.display()
+    );
+    let mut child = Command::new(&path)
+        .args(args)
+        .stdin(stdin)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
+    let out = child.stdout.take().expect("a piped stdout");
+    let mut err = child.stderr.take().expect("a piped stderr");
+    let (tx, lines) = mpsc::channel();
+    let stdout = thread::spawn(move || {
+        let mut all = Vec::new();
+        for line in BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line.clone());
+            all.push(line);
+        }
+        all
+    });
+    let stderr = thread::spawn(move || {
+        let mut text = String::new();
+        let _ = err.read_to_string(&mut text);
+        text
+    });
+    Spawned {
+        child,
+        lines,
+        stdout,
+        stderr,
+    }
+}
