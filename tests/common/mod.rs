@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests (each test file includes this with `mod common;`).
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod zguide;
+
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
