@@ -73,7 +73,7 @@ pub use auth::*;
 pub use context::{Context, CONTEXT_OPTIONS};
 pub use curve::*;
 pub use error::{Error, Result};
-pub use message::Message;
+pub use message::{Message, MessageWriter};
 pub use monitor::*;
 pub use poll::*;
 pub use proxy::*;

@@ -145,3 +145,32 @@ fn zero_copy_send_of_owned_buffers_allocates_nothing_more() {
     assert_eq!(n, 0);
     assert_eq!(incoming.len(), 4096);
 }
+
+#[test]
+fn messages_written_in_place_allocate_nothing() {
+    let (_ctx, push, pull) = inproc_pair("inproc://alloc-writer");
+    let mut incoming = Message::new();
+    let mut outgoing = Message::new();
+    for size in [1usize, 64, 1024, 65_536] {
+        let n = allocations_in(|| {
+            for i in 0..N {
+                let mut msg = Message::from_writer(size, |w| {
+                    w.put_u8(i as u8)?;
+                    w.put_bytes(0xA5, size - 1)
+                })
+                .unwrap();
+                push.send_msg(&mut msg, SendFlags::empty()).unwrap();
+                // The same into one reused message.
+                outgoing
+                    .rebuild(size, |w| w.put_bytes(i as u8, size))
+                    .unwrap();
+                push.send_msg(&mut outgoing, SendFlags::empty()).unwrap();
+                pull.recv_msg(&mut incoming, RecvFlags::empty()).unwrap();
+                assert_eq!((incoming.len(), incoming[0]), (size, i as u8));
+                pull.recv_msg(&mut incoming, RecvFlags::empty()).unwrap();
+                assert_eq!((incoming.len(), incoming[size - 1]), (size, i as u8));
+            }
+        });
+        assert_eq!(n, 0, "{n} allocations for {N} messages of {size} bytes");
+    }
+}
