@@ -585,6 +585,7 @@ macro_rules! option_getter {
         $(#[$attr])*
         #[doc = ""]
         #[doc = concat!("Reads `", stringify!($c), "` (`zmq_getsockopt`). ", getter_note!($kind))]
+        #[inline]
         pub fn $getter(&self) -> Result<getter_type!($kind)> {
             getter_body!($kind, self, zmq_sys::$c)
         }
@@ -598,6 +599,7 @@ macro_rules! option_setter {
         $(#[$attr])*
         #[doc = ""]
         #[doc = concat!("Sets `", stringify!($c), "` (`zmq_setsockopt`). ", setter_note!($kind))]
+        #[inline]
         pub fn $setter(&self, value: setter_type!($kind)) -> Result<()> {
             setter_body!($kind, self, zmq_sys::$c, value)
         }
