@@ -1,46 +1,78 @@
 #!/usr/bin/env bash
-# Instructions per message of `inproc_thr 1` (C tool vs Rust port, same static
-# libzmq), counted by callgrind: (Ir(200000 msgs) - Ir(100000 msgs)) / 100000, so
-# that start-up and shutdown cancel out. Unlike wall-clock figures these repeat to
-# well under 0.1 %.
+# Instructions per message of `inproc_thr <size>` (C tool vs Rust port, same static
+# libzmq), counted by callgrind: (Ir(N2 msgs) - Ir(N1 msgs)) / (N2 - N1), so that
+# start-up and shutdown cancel out. Unlike wall-clock figures these repeat to
+# ~0.5 % (the two threads' sleep/wake pattern varies a little).
 #
-# Environment: TOOLS (default "inproc_thr"; "inproc_thr inproc_lat" adds the
-# instructions per roundtrip of inproc_lat), SIZE (message size, default 1), N1/N2 (message counts, default
-# 100000/200000), TIMEOUT per valgrind run in seconds (default 600),
-# KEEP=dir to keep the callgrind.out files there (for callgrind_annotate).
+# For inproc_thr three binaries are counted: the C tool (which never writes its
+# payload: zmq_msg_init_size leaves it uninitialised), C "filled" (the same
+# source built with -DZMQ_MAKE_VALGRIND_HAPPY: memset of the payload, as any real
+# sender and the safe Rust port do), and the Rust port. The summary prints
+# Rust/C and Rust/C-filled.
+#
+# Environment:
+#   TOOLS   default "inproc_thr"; "inproc_thr inproc_lat" adds the instructions
+#           per roundtrip of inproc_lat (C vs Rust).
+#   SIZES   message sizes, default "1" (SIZE=n is the same as SIZES=n).
+#   N1/N2   message counts, default 100000/200000, or 10000/20000 for sizes of
+#           16 KiB and more (valgrind runs ~50x slower than native).
+#   RUST_BIN  directory of the Rust binaries (default $CARGO_TARGET_DIR/release).
+#   NO_BUILD=1  skip `compare.sh --build-only` (use the binaries as they are).
+#   TIMEOUT per valgrind run in seconds (default 900).
+#   KEEP=dir keeps the callgrind.out files there (for callgrind_annotate).
 set -euo pipefail
 
 PERF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$PERF_DIR/.." && pwd)
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+RUST_BIN=${RUST_BIN:-$TARGET_DIR/release}
+C_BIN=$TARGET_DIR/perf-c
 TOOLS=${TOOLS:-inproc_thr}
-SIZE=${SIZE:-1}
-N1=${N1:-100000}
-N2=${N2:-200000}
-TIMEOUT=${TIMEOUT:-600}
+SIZES=${SIZES:-${SIZE:-1}}
+TIMEOUT=${TIMEOUT:-900}
 OUT=${KEEP:-$(mktemp -d)}
 mkdir -p "$OUT"
 if [ -z "${KEEP:-}" ]; then trap 'rm -rf "$OUT"' EXIT; fi
 
-"$PERF_DIR/compare.sh" --build-only
+if [ "${NO_BUILD:-}" != 1 ]; then
+    "$PERF_DIR/compare.sh" --build-only
+fi
 
-# ir <binary> <count> <tag>: total instructions executed (all threads).
+# ir <binary> <size> <count> <tag>: total instructions executed (all threads).
 ir() {
-    local file=$OUT/callgrind.out.$3.$2
+    local file=$OUT/callgrind.out.$4.$2.$3
     timeout "$TIMEOUT" valgrind --tool=callgrind --callgrind-out-file="$file" \
-        "$1" "$SIZE" "$2" >/dev/null 2>"$file.log"
+        "$1" "$2" "$3" >/dev/null 2>"$file.log"
     sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$file" | head -n1
 }
 
-declare -A PER_MSG
+# per_msg <binary> <size> <tag>: instructions per message (or roundtrip).
+per_msg() {
+    local n1 n2 ir1 ir2
+    if [ "$2" -ge 16384 ]; then n1=${N1:-10000} n2=${N2:-20000}; else n1=${N1:-100000} n2=${N2:-200000}; fi
+    ir1=$(ir "$1" "$2" "$n1" "$3")
+    ir2=$(ir "$1" "$2" "$n2" "$3")
+    echo "$3 $2 B: Ir($n1) = $ir1, Ir($n2) = $ir2" >&2
+    python3 -c "print(f'{($ir2 - $ir1) / ($n2 - $n1):.2f}')"
+}
+
+SUMMARY=()
 for tool in $TOOLS; do
-    for side in C Rust; do
-        if [ $side = C ]; then bin=$TARGET_DIR/perf-c/$tool; else bin=$TARGET_DIR/release/$tool; fi
-        ir1=$(ir "$bin" "$N1" "$tool.$side")
-        ir2=$(ir "$bin" "$N2" "$tool.$side")
-        PER_MSG[$side]=$(python3 -c "print(f'{($ir2 - $ir1) / ($N2 - $N1):.2f}')")
-        echo "$tool $side: Ir($N1) = $ir1, Ir($N2) = $ir2, per message = ${PER_MSG[$side]}"
+    for size in $SIZES; do
+        c=$(per_msg "$C_BIN/$tool" "$size" "$tool.C")
+        rust=$(per_msg "$RUST_BIN/$tool" "$size" "$tool.Rust")
+        if [ "$tool" = inproc_thr ]; then
+            filled=$(per_msg "$C_BIN/inproc_thr_filled" "$size" "$tool.C-filled")
+        else
+            filled=nan
+        fi
+        line=$(python3 -c "
+c, f, r = float('$c'), float('$filled'), float('$rust')
+print(f'$tool $size B: C {c:.2f}, C-filled {f:.2f}, Rust {r:.2f}, Rust/C {r / c:.4f}, Rust/C-filled {r / f:.4f}')")
+        echo "$line"
+        SUMMARY+=("$line")
     done
-    python3 -c "print(f'$tool $SIZE B: instructions per message (roundtrip for _lat): C ${PER_MSG[C]}, Rust ${PER_MSG[Rust]}, Rust/C = {${PER_MSG[Rust]} / ${PER_MSG[C]}:.4f}')"
 done
+echo "== instructions per message (per roundtrip for _lat)"
+printf '%s\n' "${SUMMARY[@]}"
 if [ -n "${KEEP:-}" ]; then echo "callgrind files kept in $OUT"; fi

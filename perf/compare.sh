@@ -75,6 +75,21 @@ done
 # this variant writes it, as any real sender (and the Rust port) does.
 timeout 600 g++ -O2 -DZMQ_MAKE_VALGRIND_HAPPY -I"$ROOT/vendor/libzmq/include" -I"$WORK/include" \
     "$ROOT/vendor/libzmq/perf/inproc_thr.cpp" -o "$C_BIN/inproc_thr_filled" "${LINK[@]}"
+# remote_thr.cpp has no such switch: a generated copy (outside vendor/, which is
+# never edited) gets the same memset before each zmq_sendmsg.
+mkdir -p "$C_BIN/src"
+python3 - "$ROOT/vendor/libzmq/perf/remote_thr.cpp" "$C_BIN/src/remote_thr_filled.cpp" <<'EOF'
+import sys
+src = open(sys.argv[1]).read()
+send = "        rc = zmq_sendmsg (s, &msg, 0);\n"
+if src.count(send) != 1:
+    sys.exit("remote_thr.cpp: zmq_sendmsg line not found; update compare.sh")
+fill = "        memset (zmq_msg_data (&msg), 0, message_size); /* added by compare.sh */\n"
+src = src.replace(send, fill + send)
+open(sys.argv[2], "w").write("#include <string.h>\n" + src)
+EOF
+timeout 600 g++ -O2 -I"$ROOT/vendor/libzmq/include" -I"$WORK/include" \
+    "$C_BIN/src/remote_thr_filled.cpp" -o "$C_BIN/remote_thr_filled" "${LINK[@]}"
 echo "== C tools in $C_BIN, Rust tools in $RUST_BIN" >&2
 if [ "${1:-}" = --build-only ]; then
     exit 0
@@ -106,14 +121,20 @@ figure() {
 run_one() {
     local dir=$1 kind=$2 size=$3 count=$4 out=$WORK/out port
     case $kind in
-        tcp_thr | tcp_lat)
-            local suffix=${kind#tcp_}
+        tcp_thr | tcp_lat | tcp_thr_filled)
+            local suffix=${kind#tcp_} remote
+            suffix=${suffix%_filled}
+            remote=$dir/remote_$suffix
+            # The C sender of tcp_thr_filled is remote_thr with a memset added.
+            if [ "$kind" = tcp_thr_filled ] && [ "$dir" = "$C_BIN" ]; then
+                remote=$dir/remote_thr_filled
+            fi
             port=$(free_port)
             timeout "$TIMEOUT" "$dir/local_$suffix" "tcp://127.0.0.1:$port" "$size" "$count" \
                 >"$out.local" &
             local pid=$!
             wait_listen "$port" || { echo "local_$suffix did not listen" >&2; }
-            timeout "$TIMEOUT" "$dir/remote_$suffix" "tcp://127.0.0.1:$port" "$size" "$count" \
+            timeout "$TIMEOUT" "$remote" "tcp://127.0.0.1:$port" "$size" "$count" \
                 >"$out.remote"
             wait "$pid"
             if [ "$suffix" = thr ]; then figure "$out.local" thr; else figure "$out.remote" lat; fi
@@ -143,6 +164,8 @@ WORKLOADS=(
     "tcp_thr 64 1500000"
     "tcp_thr 1024 500000"
     "tcp_thr 65536 30000"
+    "tcp_thr_filled 1024 500000"
+    "tcp_thr_filled 65536 30000"
     "tcp_lat 1 10000"
     "tcp_lat 1024 10000"
     "inproc_thr 1 5000000"

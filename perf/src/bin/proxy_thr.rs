@@ -70,7 +70,10 @@ fn publisher_thread_main(ctx: Context, idx: usize, message_size: usize, message_
     }
 
     // zmq_msg_init_size + memset 'A', as in C.
-    let msg_orig = Message::from(vec![b'A'; message_size]);
+    let msg_orig = check(
+        Message::from_writer(message_size, |w| w.put_bytes(b'A', message_size)),
+        "zmq_msg_init_size (&msg_orig, message_size)",
+    );
     let mut send_count = 0u64;
     while send_count < message_count {
         // zmq_msg_init + zmq_msg_copy, as in C.
