@@ -46,6 +46,21 @@ fn zeroed(len: usize) -> Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// Checks a CURVE key value before it reaches `zmq_setsockopt`: 32 binary bytes,
+/// or 40 Z85 characters, optionally followed by the NUL C callers pass (41 bytes).
+///
+/// libzmq reads a 40- or 41-byte value as a C string, so a NUL inside it would
+/// silently replace only part of the key; and it decodes Z85 without checking the
+/// alphabet in older releases. Anything else is `EINVAL`, as in libzmq.
+pub(crate) fn check_curve_key(value: &[u8]) -> Result<()> {
+    match value.len() {
+        32 => Ok(()),
+        KEY_Z85_LEN => check_z85(value),
+        41 if value[KEY_Z85_LEN] == 0 => check_z85(&value[..KEY_Z85_LEN]),
+        _ => Err(Error::EINVAL),
+    }
+}
+
 /// Checks that `text` is Z85 libzmq can decode: a multiple of 5 characters, each
 /// from the alphabet, every group of 5 standing for a value below 2^32.
 ///

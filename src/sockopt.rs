@@ -530,7 +530,7 @@ macro_rules! setter_body {
         $socket.set_string_option($id, $value)
     };
     (CurveKey, $socket:expr, $id:expr, $value:expr) => {
-        $socket.set_option_raw($id, $value)
+        crate::curve::check_curve_key($value).and_then(|()| $socket.set_option_raw($id, $value))
     };
     (IpcFilterPid, $socket:expr, $id:expr, $value:expr) => {
         $socket.set_filter_option::<i32>($id, $value)
@@ -1651,6 +1651,41 @@ mod tests {
         assert_eq!(other.get_curve_serverkey().unwrap(), binary);
         assert_eq!(other.get_mechanism(), Ok(Mechanism::Curve));
         assert_eq!(other.get_curve_server(), Ok(false));
+    }
+
+    #[test]
+    fn curve_key_setters_refuse_malformed_z85_before_libzmq_sees_it() {
+        let ctx = Context::new().unwrap();
+        let s = ctx.socket(SocketType::Dealer).unwrap();
+        let good = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+        // A NUL inside the text: libzmq would read a shorter C string and replace
+        // only part of the key.
+        let mut inner_nul = good.as_bytes().to_vec();
+        inner_nul[35] = 0;
+        // A character outside the Z85 alphabet.
+        let mut bad_char = good.as_bytes().to_vec();
+        bad_char[3] = b'~';
+        // 41 bytes whose last byte is not the terminating NUL.
+        let mut no_terminator = good.as_bytes().to_vec();
+        no_terminator.push(b'x');
+        for (what, value) in [
+            ("NUL inside", &inner_nul[..]),
+            ("outside the alphabet", &bad_char[..]),
+            ("41 bytes without the NUL", &no_terminator[..]),
+            ("empty", &[][..]),
+            ("31 bytes", &[7u8; 31][..]),
+        ] {
+            assert_eq!(s.set_curve_serverkey(value), Err(Error::EINVAL), "{what}");
+            assert_eq!(s.set_curve_publickey(value), Err(Error::EINVAL), "{what}");
+            assert_eq!(s.set_curve_secretkey(value), Err(Error::EINVAL), "{what}");
+        }
+        if has("curve") {
+            // Nothing of the refused values landed: a good key still reads back.
+            s.set_curve_serverkey(good.as_bytes()).unwrap();
+            assert_eq!(s.get_curve_serverkey_z85().unwrap(), good);
+            s.set_curve_serverkey(&[7u8; 32]).unwrap();
+            assert_eq!(s.get_curve_serverkey().unwrap(), [7u8; 32]);
+        }
     }
 
     #[test]
