@@ -288,6 +288,7 @@ impl Socket {
         endpoint: &str,
         f: unsafe extern "C" fn(*mut c_void, *const std::ffi::c_char) -> c_int,
     ) -> Result<()> {
+        check_port(endpoint)?;
         let endpoint = c_string(endpoint)?;
         // SAFETY: f is one of zmq_bind/connect/unbind/disconnect, called with our
         // live socket and a NUL-terminated string that outlives the call.
@@ -919,8 +920,72 @@ impl Context {
 #[cfg(all(doctest, feature = "draft"))]
 pub struct DraftThreadSafetyProofs;
 
+/// Refuses a numeric port above 65535 in a `tcp`, `udp`, `ws`, `wss`, `pgm` or
+/// `epgm` endpoint with `EINVAL`. libzmq reads the port with `atoi` and keeps 16
+/// bits of it, so `tcp://127.0.0.1:99999` would silently mean port 34463 (and
+/// `connect` would accept 65536). Ports given as `*`, `0` or a service are left to
+/// libzmq.
+fn check_port(endpoint: &str) -> Result<()> {
+    let Some((transport, address)) = endpoint.split_once("://") else {
+        return Ok(());
+    };
+    let address = match transport {
+        "tcp" | "udp" | "pgm" | "epgm" => address,
+        // ws://host:port/path: the port ends at the path.
+        "ws" | "wss" => address.split('/').next().unwrap_or(address),
+        _ => return Ok(()),
+    };
+    let Some((_, port)) = address.rsplit_once(':') else {
+        return Ok(());
+    };
+    if port.bytes().all(|b| b.is_ascii_digit()) {
+        let digits = port.trim_start_matches('0');
+        if digits.len() > 5 || digits.parse::<u32>().is_ok_and(|p| p > 65535) {
+            return Err(Error::EINVAL);
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ports_above_65535_are_refused_instead_of_wrapping() {
+        use super::check_port;
+        for bad in [
+            "tcp://127.0.0.1:65536",
+            "tcp://127.0.0.1:99999",
+            "tcp://127.0.0.1:4294967296",
+            "tcp://127.0.0.1:000000065536",
+            "tcp://[::1]:70000",
+            "tcp://127.0.0.1:5555;127.0.0.1:65536",
+            "udp://127.0.0.1:65536",
+            "ws://127.0.0.1:65536/path",
+            "epgm://eth0;239.192.1.1:65536",
+        ] {
+            assert_eq!(check_port(bad), Err(Error::EINVAL), "{bad}");
+        }
+        for fine in [
+            "tcp://127.0.0.1:65535",
+            "tcp://127.0.0.1:0",
+            "tcp://127.0.0.1:*",
+            "tcp://127.0.0.1:00080",
+            "tcp://[::1]:5555",
+            "ws://127.0.0.1:8080/a:99999",
+            "ipc:///tmp/x:99999",
+            "inproc://name:99999",
+            "tcp://127.0.0.1:",
+            "no scheme",
+        ] {
+            assert_eq!(check_port(fine), Ok(()), "{fine}");
+        }
+        // Through the socket calls, before libzmq sees the endpoint.
+        let ctx = Context::new().unwrap();
+        let s = ctx.socket(SocketType::Push).unwrap();
+        assert_eq!(s.bind("tcp://127.0.0.1:99999"), Err(Error::EINVAL));
+        assert_eq!(s.connect("tcp://127.0.0.1:65536"), Err(Error::EINVAL));
+    }
+
     use super::*;
 
     #[test]
