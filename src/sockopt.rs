@@ -795,9 +795,9 @@ socket_options! {
     ZMQ_MECHANISM: Mechanism, get_mechanism / ;
     /// Act as the PLAIN server of the connections.
     ZMQ_PLAIN_SERVER: Bool, get_plain_server / set_plain_server;
-    /// PLAIN user name, 1 to 255 bytes (selects PLAIN; empty goes back to NULL security).
+    /// PLAIN user name, 1 to 255 bytes (selects PLAIN; empty goes back to NULL security but the getter still returns the old name).
     ZMQ_PLAIN_USERNAME: String, get_plain_username / set_plain_username;
-    /// PLAIN password, 1 to 255 bytes (selects PLAIN; empty goes back to NULL security).
+    /// PLAIN password, 1 to 255 bytes (selects PLAIN; empty goes back to NULL security but the getter still returns the old one).
     ZMQ_PLAIN_PASSWORD: String, get_plain_password / set_plain_password;
     /// Act as the CURVE server of the connections (needs the secret key).
     ZMQ_CURVE_SERVER: Bool, get_curve_server / set_curve_server;
@@ -805,7 +805,7 @@ socket_options! {
     ZMQ_CURVE_PUBLICKEY: CurveKey, get_curve_publickey / set_curve_publickey;
     /// The socket's long-term CURVE secret key.
     ZMQ_CURVE_SECRETKEY: CurveKey, get_curve_secretkey / set_curve_secretkey;
-    /// The CURVE public key of the server to connect to (makes the socket a CURVE client).
+    /// The CURVE public key of the server to connect to (makes the socket a CURVE client; one that binds must set it before `bind`).
     ZMQ_CURVE_SERVERKEY: CurveKey, get_curve_serverkey / set_curve_serverkey;
     /// ROUTER, DEALER, REQ: send an empty message on connecting, to announce the routing id.
     ZMQ_PROBE_ROUTER: Bool, / set_probe_router;
@@ -857,7 +857,7 @@ socket_options! {
     ZMQ_INVERT_MATCHING: Bool, get_invert_matching / set_invert_matching;
     /// Interval of ZMTP heartbeats (PING) in milliseconds (0: none).
     ZMQ_HEARTBEAT_IVL: Int, get_heartbeat_ivl / set_heartbeat_ivl;
-    /// Heartbeat time-to-live asked of peers in milliseconds, kept in tenths of a second (at most 6553599).
+    /// Heartbeat time-to-live asked of peers in milliseconds, kept in tenths of a second (reads back rounded down to 100s; at most 6553599).
     ZMQ_HEARTBEAT_TTL: Int, get_heartbeat_ttl / set_heartbeat_ttl;
     /// Time without traffic after a PING before the connection is dropped, in milliseconds.
     ZMQ_HEARTBEAT_TIMEOUT: Int, get_heartbeat_timeout / set_heartbeat_timeout;
