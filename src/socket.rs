@@ -298,6 +298,11 @@ impl Socket {
     /// Accepts connections on an endpoint (`zmq_bind`), e.g. `tcp://127.0.0.1:5555`,
     /// `tcp://127.0.0.1:*` (an ephemeral port: read it back with
     /// [`Socket::get_last_endpoint`]), `ipc:///tmp/feed`, `inproc://name`.
+    ///
+    /// A libzmq 4.3.5 quirk: on a socket with a monitor attached, a failed bind may
+    /// report `EAGAIN` instead of its real error (e.g. `EADDRINUSE`), because
+    /// libzmq emits the `BIND_FAILED` event before returning and a monitor send
+    /// that waited leaves its `EAGAIN` in errno; the event carries the real error.
     #[doc(alias = "zmq_bind")]
     pub fn bind(&self, endpoint: &str) -> Result<()> {
         self.endpoint_call(endpoint, zmq_sys::zmq_bind)

@@ -250,7 +250,16 @@ fn bind_to_an_address_in_use_fails_and_reports_it() {
     let (_holder, endpoint) = bound(&ctx, PULL);
     let socket = ctx.socket(PULL).unwrap();
     let monitor = socket.monitor_socket(MonitorEvents::ALL).unwrap();
-    assert_eq!(socket.bind(&endpoint).unwrap_err(), Error::EADDRINUSE);
+    // libzmq 4.3.5 emits the BIND_FAILED event between the failed bind(2) and its
+    // return, and a monitor send that had to wait for the monitor's pipe (the
+    // inproc attach is processed lazily; valgrind's timing shows it) leaves its
+    // internal EAGAIN in errno: then the call reports EAGAIN, and only the event
+    // carries the real error. Documented on `Socket::bind`.
+    let error = socket.bind(&endpoint).unwrap_err();
+    assert!(
+        error == Error::EADDRINUSE || error == Error::EAGAIN,
+        "bind to an address in use: {error:?}"
+    );
     // libzmq also reports it as an event, naming the address without "tcp://",
     // after closing the OS socket it had opened for the attempt.
     let events = until(&monitor, 5, |e| {
