@@ -226,14 +226,15 @@ impl Message {
         let raw = self.as_mut_ptr();
         // SAFETY: the message is initialised; closing it releases the content and
         // leaves the zmq_msg_t to be initialised again, which happens right below
-        // on both paths (zmq_msg_init cannot fail), before anything else can see
-        // it. zmq_msg_close fails only for an invalid message, which it is not.
-        unsafe {
-            zmq_sys::zmq_msg_close(raw);
-            if let Err(e) = cvt(zmq_sys::zmq_msg_init_size(raw, len)) {
-                zmq_sys::zmq_msg_init(raw);
-                return Err(e);
-            }
+        // on both paths, before anything else can see it (`&mut self`).
+        // zmq_msg_close fails only for an invalid message, which it is not.
+        unsafe { zmq_sys::zmq_msg_close(raw) };
+        // SAFETY: `raw` points to our closed zmq_msg_t, ready to be initialised.
+        if let Err(e) = cvt(unsafe { zmq_sys::zmq_msg_init_size(raw, len) }) {
+            // SAFETY: as above; zmq_msg_init cannot fail, so the message is valid
+            // (empty) again before the error is returned.
+            unsafe { zmq_sys::zmq_msg_init(raw) };
+            return Err(e);
         }
         /// Empties the message unless forgotten: on an error return, and during
         /// unwinding when `fill` panics, so that no half-written content stays
