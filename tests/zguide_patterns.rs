@@ -43,8 +43,12 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new(name: &str) -> Scratch {
+        // Unique per call: tests running in parallel with the same name (fileio3
+        // with several pipeline limits) must not share (and clobber) their files.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir =
-            std::env::temp_dir().join(format!("zguide-patterns-{}-{name}", std::process::id()));
+            std::env::temp_dir().join(format!("zguide-patterns-{}-{n}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("creating a scratch directory");
         Scratch(dir)
