@@ -2,7 +2,9 @@
 //! chunk individually, but pipelines its requests to give credit-based flow
 //! control: up to `PIPELINE` chunks in transit at once, a new request for each
 //! chunk received. The server's `ROUTER` high-water mark is `PIPELINE * 2` as a
-//! sanity check, and it hands each chunk to libzmq without copying it. Client
+//! sanity check (with `ROUTER_MANDATORY`, not in the C, so that a pipe that
+//! looks full blocks the send rather than losing the chunk), and it hands each
+//! chunk to libzmq without copying it. Client
 //! and server are threads of one process, each with a `PAIR` pipe to the main
 //! thread (CZMQ's `zthread_fork`).
 //!
@@ -85,7 +87,7 @@ fn client_thread(
 
 //  The rest of the code is exactly the same as in model 2, except
 //  that we set the HWM on the server's ROUTER socket to PIPELINE
-//  to act as a sanity check.
+//  to act as a sanity check (and, not in the C, make it mandatory).
 
 //  The server thread waits for a chunk request from a client,
 //  reads that chunk, and sends it back to the client:
@@ -103,6 +105,13 @@ fn server_thread(
     let hwm = i32::try_from(pipeline * 2)?;
     router.set_sndhwm(hwm)?;
     router.set_rcvhwm(hwm)?;
+    //  Not in the C: a ROUTER drops a message to a full pipe without a word,
+    //  and this HWM can look reached although at most PIPELINE chunks are in
+    //  transit, because libzmq learns what its peer has read in batches (half
+    //  the HWM) and takes those notices in lazily. Under load the C loses
+    //  chunks that way and its client stalls; with ROUTER_MANDATORY a send to a
+    //  full pipe blocks until the notice arrives instead.
+    router.set_router_mandatory(true)?;
     router.bind(endpoint)?;
     s_bound(&router)?;
     s_send(pipe, &router.get_last_endpoint()?)?;
