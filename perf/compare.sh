@@ -11,7 +11,10 @@
 # that).
 #
 # Environment: REPEATS (default 5), TIMEOUT per process in seconds (default 60),
-# LIBZMQ_NO_VENDOR=1 (system libzmq), CARGO_TARGET_DIR (as for cargo).
+# LIBZMQ_NO_VENDOR=1 (system libzmq), CARGO_TARGET_DIR (as for cargo), ONLY (an
+# extended regex: run only the workloads whose "kind size" matches, e.g.
+# ONLY='^inproc_thr(_filled)? 1$'; the CSV and SVG of such a partial run go to
+# a temporary directory, leaving perf/results.* alone).
 set -euo pipefail
 
 PERF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -164,6 +167,8 @@ WORKLOADS=(
     "tcp_thr 64 1500000"
     "tcp_thr 1024 500000"
     "tcp_thr 65536 30000"
+    "tcp_thr_filled 1 2000000"
+    "tcp_thr_filled 64 1500000"
     "tcp_thr_filled 1024 500000"
     "tcp_thr_filled 65536 30000"
     "tcp_lat 1 10000"
@@ -172,6 +177,8 @@ WORKLOADS=(
     "inproc_thr 64 3000000"
     "inproc_thr 1024 2000000"
     "inproc_thr 65536 50000"
+    "inproc_thr_filled 1 5000000"
+    "inproc_thr_filled 64 3000000"
     "inproc_thr_filled 1024 2000000"
     "inproc_thr_filled 65536 50000"
     "inproc_lat 1 100000"
@@ -183,6 +190,8 @@ RAW=$WORK/raw.csv
 : >"$RAW"
 for w in "${WORKLOADS[@]}"; do
     read -r kind size count <<<"$w"
+    # ONLY=<extended regex> runs the workloads whose "kind size" matches it.
+    if [ -n "${ONLY:-}" ] && ! grep -Eq -- "$ONLY" <<<"$kind $size"; then continue; fi
     for rep in $(seq "$REPEATS"); do
         for side in C Rust; do
             if [ $side = C ]; then dir=$C_BIN; else dir=$RUST_BIN; fi
@@ -194,7 +203,12 @@ for w in "${WORKLOADS[@]}"; do
 done
 
 # ---------------------------------------------------------------- report --
-python3 - "$RAW" "$PERF_DIR/results.csv" "$PERF_DIR/results.svg" <<'EOF'
+RESULTS=$PERF_DIR/results
+if [ -n "${ONLY:-}" ]; then
+    RESULTS=$(mktemp -d)/results
+    echo "== partial run (ONLY=$ONLY): CSV and SVG in $RESULTS.*" >&2
+fi
+python3 - "$RAW" "$RESULTS.csv" "$RESULTS.svg" <<'EOF'
 import csv, statistics, sys
 from collections import OrderedDict
 
