@@ -3,7 +3,7 @@
 //! `REQ` socket, with a timeout and a number of retries per request, and a
 //! fresh socket (reconnection) after each timeout, Lazy Pirate style.
 //!
-//! Included by `mdclient` with `mod mdcliapi;` (beside `mod mdp;` and the
+//! Included by `mdclient` and `mmiecho` with `mod mdcliapi;` (beside `mod mdp;` and the
 //! `zhelpers` module); not an example of its own. The C's `mdcli_new`,
 //! `mdcli_set_timeout`, `mdcli_set_retries` and `mdcli_send` are
 //! [`Mdcli::new`], [`Mdcli::set_timeout`], [`Mdcli::set_retries`] and
