@@ -319,15 +319,23 @@ fn term_wakes_a_send_blocked_on_a_full_queue_with_eterm() {
         let dir = TempDir::new();
         push.connect(&format!("ipc://{}/nobody", dir.0.display()))
             .unwrap();
+        let (took_one, first) = std::sync::mpsc::channel::<()>();
         let sender = thread::spawn(move || {
             let mut accepted = 0;
             loop {
                 match push.send("x", SendFlags::empty()) {
-                    Ok(()) => accepted += 1,
+                    Ok(()) => {
+                        accepted += 1;
+                        let _ = took_one.send(());
+                    }
                     Err(e) => return (accepted, e),
                 }
             }
         });
+        // Once the queue has taken a message, the next sends fill it and block;
+        // the pause gives the thread time to get there (on a loaded machine it
+        // may not, and then its next send sees ETERM: the same outcome).
+        first.recv_timeout(Duration::from_secs(20)).unwrap();
         thread::sleep(Duration::from_millis(100));
         ctx.term().unwrap();
         let (accepted, error) = sender.join().unwrap();
