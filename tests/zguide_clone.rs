@@ -20,30 +20,7 @@
 
 mod common;
 
-use common::zguide::{count, number_after, Proc};
-
-use std::process::Command;
-
-/// Sends SIGINT to a running example (which catches it and exits cleanly).
-fn interrupt(proc: &Proc) {
-    let pid = proc.child.id().to_string();
-    let sent = Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .expect("running kill");
-    assert!(sent.success(), "kill -INT {pid}");
-}
-
-/// The number that starts the line ending with `suffix`.
-fn number_before(lines: &[String], suffix: &str) -> i64 {
-    let line = lines
-        .iter()
-        .find_map(|l| l.strip_suffix(suffix))
-        .unwrap_or_else(|| panic!("no line '…{suffix}' in:\n{}", lines.join("\n")));
-    line.trim()
-        .parse()
-        .unwrap_or_else(|_| panic!("malformed line '{line}{suffix}'"))
-}
+use common::zguide::{count, interrupt, number_after, number_before, Proc};
 
 /// The rest of the line starting with `prefix` (the last such line).
 fn text_after(lines: &[String], prefix: &str) -> String {

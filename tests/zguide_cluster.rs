@@ -14,22 +14,11 @@
 
 mod common;
 
-use common::zguide::{count, number_after, Proc};
+use common::zguide::{count, interrupt, number_after, Proc};
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
-
-/// Sends SIGINT to a running example (which catches it and exits cleanly).
-fn interrupt(proc: &Proc) {
-    let pid = proc.child.id().to_string();
-    let sent = Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .expect("running kill");
-    assert!(sent.success(), "kill -INT {pid}");
-}
 
 /// A fresh directory for one test's ipc endpoints or files, removed on drop.
 struct TempDir(PathBuf);

@@ -11,21 +11,10 @@
 
 mod common;
 
-use common::zguide::{count, Proc};
+use common::zguide::{count, interrupt, Proc};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::Command;
-
-/// Sends SIGINT to a running example (which catches it and exits cleanly).
-fn interrupt(proc: &Proc) {
-    let pid = proc.child.id().to_string();
-    let sent = Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .expect("running kill");
-    assert!(sent.success(), "kill -INT {pid}");
-}
 
 /// A fresh directory for one test's ipc endpoints, removed on drop.
 struct TempDir(PathBuf);

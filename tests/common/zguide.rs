@@ -192,6 +192,28 @@ impl Drop for Proc {
     }
 }
 
+/// Sends SIGINT to a running example (which catches it, as the C does, and
+/// exits cleanly).
+pub fn interrupt(proc: &Proc) {
+    let pid = proc.child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("running kill");
+    assert!(sent.success(), "kill -INT {pid}");
+}
+
+/// The number that starts the line ending with `suffix`.
+pub fn number_before(lines: &[String], suffix: &str) -> i64 {
+    let line = lines
+        .iter()
+        .find_map(|l| l.strip_suffix(suffix))
+        .unwrap_or_else(|| panic!("no line '…{suffix}' in:\n{}", lines.join("\n")));
+    line.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("malformed line '{line}{suffix}'"))
+}
+
 /// How many lines of `lines` satisfy `pred`.
 pub fn count(lines: &[String], pred: impl Fn(&str) -> bool) -> usize {
     lines.iter().filter(|l| pred(l)).count()
