@@ -105,12 +105,18 @@ fn rig(index: usize) -> Rig {
             .send(b"\x01", SendFlags::empty())
             .expect("xsub subscribe");
     }
-    Rig {
+    let mut rig = Rig {
         socket,
         addr,
         peer,
         probes: 0,
-    }
+    };
+    // The good peer must be attached before any hostile one connects: a bound
+    // PAIR serves its first peer only and never a second one (which stays
+    // connected, unserved), so a hostile peer that won the race to an unused
+    // PAIR would leave the good peer stranded.
+    health_check(&mut rig);
+    rig
 }
 
 fn rigs() -> &'static Mutex<Vec<Option<Rig>>> {
