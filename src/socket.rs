@@ -60,7 +60,10 @@ macro_rules! socket_types {
 }
 
 socket_types! {
-    /// Exclusive pair (`ZMQ_PAIR`).
+    /// Exclusive pair (`ZMQ_PAIR`). One peer at a time: a bound PAIR that
+    /// has a peer accepts a second one's connection but never serves it, not
+    /// even once the first has gone (the second peer's sends queue up unread);
+    /// a peer that connects after the first has gone is served.
     Pair = ZMQ_PAIR, PAIR;
     /// Publisher (`ZMQ_PUB`).
     Pub = ZMQ_PUB, PUB;

@@ -212,3 +212,50 @@ fn term_while_other_threads_hold_sockets_does_not_deadlock() {
         }
     });
 }
+
+/// A bound PAIR takes one peer. A second peer's connection is accepted but given
+/// no pipe: what it sends is never delivered, not even after the first peer has
+/// gone (libzmq 4.3; documented on `SocketType::Pair`). The first peer is served
+/// throughout.
+#[test]
+fn a_bound_pair_never_serves_a_second_peer() {
+    within(Duration::from_secs(60), || {
+        let ctx = Context::new().unwrap();
+        let server = ctx.socket(zmq::PAIR).unwrap();
+        server.set_rcvtimeo(1500).unwrap();
+        server.bind("tcp://127.0.0.1:*").unwrap();
+        let endpoint = server.get_last_endpoint().unwrap();
+
+        let first = ctx.socket(zmq::PAIR).unwrap();
+        first.set_linger(0).unwrap();
+        first.connect(&endpoint).unwrap();
+        first.send("first", SendFlags::empty()).unwrap();
+        assert_eq!(server.recv_bytes(RecvFlags::empty()).unwrap(), b"first");
+
+        let second = ctx.socket(zmq::PAIR).unwrap();
+        second.set_linger(0).unwrap();
+        second.set_sndtimeo(1000).unwrap();
+        second.connect(&endpoint).unwrap();
+        // Its connection is made (the send is queued for it), but not served.
+        second.send("second", SendFlags::empty()).unwrap();
+        assert_eq!(server.recv_bytes(RecvFlags::empty()), Err(Error::EAGAIN));
+        // The first peer still is.
+        first.send("first again", SendFlags::empty()).unwrap();
+        assert_eq!(
+            server.recv_bytes(RecvFlags::empty()).unwrap(),
+            b"first again"
+        );
+        // With the first peer gone, the second one is still not served.
+        drop(first);
+        thread::sleep(Duration::from_millis(300));
+        let _ = second.send("second again", SendFlags::DONTWAIT);
+        assert_eq!(server.recv_bytes(RecvFlags::empty()), Err(Error::EAGAIN));
+        // A peer that connects now is.
+        let third = ctx.socket(zmq::PAIR).unwrap();
+        third.set_linger(0).unwrap();
+        third.connect(&endpoint).unwrap();
+        third.send("third", SendFlags::empty()).unwrap();
+        server.set_rcvtimeo(10_000).unwrap();
+        assert_eq!(server.recv_bytes(RecvFlags::empty()).unwrap(), b"third");
+    });
+}
