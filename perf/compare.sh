@@ -3,8 +3,9 @@
 # linked against the SAME libzmq: the static vendored build zmq-sys made (or, with
 # LIBZMQ_NO_VENDOR=1, the system libzmq).
 #
-# C and Rust runs are interleaved (C, Rust, C, Rust ...), REPEATS times each
-# (default 5); the table shows the median of each side and the ratio Rust/C.
+# C and Rust runs are interleaved (C, Rust, Rust, C, C, Rust ...: the side that
+# goes first alternates), REPEATS times each (default 5); the table shows the
+# median of each side and the ratio Rust/C.
 # Outputs: the table on stdout, perf/results.csv, perf/results.svg.
 #
 # `perf/compare.sh --build-only` just builds both sets of tools (callgrind.sh uses
@@ -193,7 +194,10 @@ for w in "${WORKLOADS[@]}"; do
     # ONLY=<extended regex> runs the workloads whose "kind size" matches it.
     if [ -n "${ONLY:-}" ] && ! grep -Eq -- "$ONLY" <<<"$kind $size"; then continue; fi
     for rep in $(seq "$REPEATS"); do
-        for side in C Rust; do
+        # Which side runs first alternates, so that an effect of going first (or
+        # of following the other) does not fall on one side only.
+        if [ $((rep % 2)) = 1 ]; then order="C Rust"; else order="Rust C"; fi
+        for side in $order; do
             if [ $side = C ]; then dir=$C_BIN; else dir=$RUST_BIN; fi
             value=$(run_one "$dir" "$kind" "$size" "$count" || true)
             echo "$kind $size ($count) $side #$rep: ${value:-FAILED}" >&2
