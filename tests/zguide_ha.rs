@@ -3,7 +3,8 @@
 //! `flclient2` + `flserver2`, `flclient3` with the `flcliapi` agent +
 //! `flserver3`), each of which must answer every request while one of its
 //! servers is down or is killed (SIGKILL) in the middle of a run, and the
-//! Binary Star pair (`bstarsrv -p`, `bstarsrv -b`, `bstarcli`), whose backup
+//! Binary Star pair (`bstarsrv -p`, `bstarsrv -b`, `bstarcli`; and
+//! `bstarsrv2`, the same server on the `bstar` reactor), whose backup
 //! takes over when the primary is killed, without the client losing a request
 //! or getting one answered twice, and stays active when the old primary comes
 //! back (as a passive).
@@ -181,8 +182,12 @@ fn freelance_model_3_agent_moves_on_when_its_server_is_killed() {
     );
 }
 
-#[test]
-fn binary_star_backup_takes_over_and_stays_active_when_the_primary_returns() {
+/// Binary Star with `server` (`bstarsrv`, or `bstarsrv2` on the reactor, which
+/// says "ready as active" where the other says "ready active": `ready` is the
+/// word(s) before the state) and `bstarcli`: the backup takes over when the
+/// primary is killed, every request is answered once, in order, and the
+/// restarted primary goes passive.
+fn binary_star_failover(server: &str, ready: &str) {
     const HEARTBEAT: &str = "1000";
     let primary_pub = free_endpoint();
     let backup_pub = free_endpoint();
@@ -193,7 +198,7 @@ fn binary_star_backup_takes_over_and_stays_active_when_the_primary_returns() {
             (&backup_pub, &primary_pub)
         };
         let mut server = Proc::start(
-            "bstarsrv",
+            server,
             &[
                 role,
                 "--frontend",
@@ -206,8 +211,14 @@ fn binary_star_backup_takes_over_and_stays_active_when_the_primary_returns() {
                 HEARTBEAT,
             ],
         );
-        let frontend = server.bound();
-        assert_eq!(&server.bound(), statepub);
+        // The two servers print their bound endpoints in different orders.
+        let (first, second) = (server.bound(), server.bound());
+        let frontend = if &first == statepub {
+            second
+        } else {
+            assert_eq!(&second, statepub);
+            first
+        };
         (server, frontend)
     };
     // Failing over takes longer than the two heartbeats after which the backup
@@ -236,11 +247,11 @@ fn binary_star_backup_takes_over_and_stays_active_when_the_primary_returns() {
     let (mut backup, backup_fe) = start("-b", "tcp://127.0.0.1:*");
     wait_for(
         &mut primary,
-        "I: connected to backup (passive), ready active",
+        &format!("I: connected to backup (passive), {ready} active"),
     );
     wait_for(
         &mut backup,
-        "I: connected to primary (active), ready passive",
+        &format!("I: connected to primary (active), {ready} passive"),
     );
 
     // The primary answers; it is killed after the third reply.
@@ -265,7 +276,10 @@ fn binary_star_backup_takes_over_and_stays_active_when_the_primary_returns() {
     );
     assert!(out.contains(&format!("I: connecting to server at {backup_fe}...")));
     assert_eq!(count(&out, |l| l.starts_with("E: ")), 0);
-    wait_for(&mut backup, "I: failover successful, ready active");
+    wait_for(
+        &mut backup,
+        &format!("I: failover successful, {ready} active"),
+    );
 
     // The old primary comes back on its ports and finds the backup active: it
     // goes passive and rejects a client, which fails over to the backup.
@@ -273,7 +287,7 @@ fn binary_star_backup_takes_over_and_stays_active_when_the_primary_returns() {
     assert_eq!(restarted_fe, primary_fe);
     wait_for(
         &mut restarted,
-        "I: connected to backup (active), ready passive",
+        &format!("I: connected to backup (active), {ready} passive"),
     );
     let out = client(&primary_fe, &backup_fe, "3").finish();
     assert_eq!(acked(&out), [1, 2, 3], "{}", out.join("\n"));
@@ -293,7 +307,7 @@ fn binary_star_backup_takes_over_and_stays_active_when_the_primary_returns() {
     assert!(backup.child.try_wait().expect("polling").is_none());
     let restarted_out = restarted.kill().stdout;
     assert_eq!(
-        count(&restarted_out, |l| l.contains("ready active")
+        count(&restarted_out, |l| l.contains(&format!("{ready} active"))
             || l.starts_with("E: ")),
         0,
         "{}",
@@ -306,4 +320,14 @@ fn binary_star_backup_takes_over_and_stays_active_when_the_primary_returns() {
         "{}",
         backup_out.join("\n")
     );
+}
+
+#[test]
+fn binary_star_backup_takes_over_and_stays_active_when_the_primary_returns() {
+    binary_star_failover("bstarsrv", "ready");
+}
+
+#[test]
+fn binary_star_reactor_backup_takes_over_and_stays_active_when_the_primary_returns() {
+    binary_star_failover("bstarsrv2", "ready as");
 }
