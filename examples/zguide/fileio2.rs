@@ -1,6 +1,8 @@
 //! File transfer model #2 (zguide `fileio2.c`): the client requests each chunk
 //! individually (`fetch`, offset, size), thus eliminating server queue
-//! overflows, but at a cost in speed: one round trip per chunk. Client and
+//! overflows, but at a cost in speed: one round trip per chunk. The server's
+//! `ROUTER` sets `ROUTER_MANDATORY` (not in the C), so that its HWM of 1 never
+//! drops a chunk (see the note in `server_thread`). Client and
 //! server are threads of one process, each with a `PAIR` pipe to the main
 //! thread (CZMQ's `zthread_fork`).
 //!
@@ -78,6 +80,13 @@ fn server_thread(pipe: &zmq::Socket, mut file: File, endpoint: &str) -> ThreadRe
     router.set_linger(0)?;
     router.set_sndhwm(1)?;
     router.set_rcvhwm(1)?;
+    //  Not in the C: with an HWM of 1 the pipe to the client looks full until
+    //  the ROUTER has taken in the notice that the last chunk was read, and a
+    //  ROUTER drops a message to a full pipe without a word. Under load the
+    //  next request can arrive before that notice is taken in, the chunk is
+    //  lost and the client waits for ever; with ROUTER_MANDATORY the send
+    //  blocks until the notice arrives instead.
+    router.set_router_mandatory(true)?;
     router.bind(endpoint)?;
     s_bound(&router)?;
     s_send(pipe, &router.get_last_endpoint()?)?;
