@@ -115,7 +115,12 @@ fn server_thread(pipe: &zmq::Socket, mut file: File, endpoint: &str) -> ThreadRe
         (&mut file).take(chunksz).read_to_end(&mut data)?;
 
         //  Send resulting chunk to client
-        router.send(&identity, zmq::SNDMORE)?;
+        match router.send(&identity, zmq::SNDMORE) {
+            //  Not in the C: with ROUTER_MANDATORY a client that has gone is
+            //  an error; drop its chunk, as the C's ROUTER does unasked
+            Err(zmq::Error::EHOSTUNREACH) => continue,
+            result => result?,
+        }
         router.send_msg(&mut zmq::Message::from(data), zmq::SendFlags::empty())?;
     }
     Ok(())

@@ -142,7 +142,12 @@ fn server_thread(
         //  Send resulting chunk to client; the message takes the buffer over
         //  without a copy (zframe_new_zero_copy)
         let mut chunk = zmq::Message::from(data);
-        router.send(&identity, zmq::SNDMORE)?;
+        match router.send(&identity, zmq::SNDMORE) {
+            //  Not in the C: with ROUTER_MANDATORY a client that has gone is
+            //  an error; drop its chunk, as the C's ROUTER does unasked
+            Err(zmq::Error::EHOSTUNREACH) => continue,
+            result => result?,
+        }
         router.send_msg(&mut chunk, zmq::SendFlags::empty())?;
     }
     Ok(())
