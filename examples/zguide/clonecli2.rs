@@ -3,7 +3,10 @@
 //! (`ICANHAZ?`) and stores every entry up to the closing `KTHXBAI`, whose
 //! sequence number says where the snapshot stands. After that it applies the
 //! updates it receives, discarding those that are not newer than what it
-//! already has (queued before the snapshot was taken).
+//! already has (queued before the snapshot was taken). Not in the C: it waits
+//! (at most a second) for a first update before it asks for the snapshot, so
+//! that its subscription is known to be in place and no update published
+//! after the snapshot can be missed.
 //!
 //! ```text
 //! cargo run --example zguide_clonecli2 -- [SNAPSHOT] [SUBSCRIBER] [--until SEQ]
@@ -26,6 +29,9 @@ mod zhelpers;
 use kvsimple::{kvmap_digest, Kvmap, Kvmsg};
 use zhelpers::{s_console, Args};
 
+/// How long (ms) to wait for a first update before asking for the snapshot.
+const SUBSCRIPTION_WAIT_MS: i64 = 1000;
+
 fn main() -> zhelpers::Result {
     let args = Args::parse("clonecli2 [SNAPSHOT] [SUBSCRIBER] [--until SEQ]")?.only(&["until"])?;
     let until: Option<i64> = args.opt_some("until")?;
@@ -44,12 +50,30 @@ fn main() -> zhelpers::Result {
     let mut kvmap = Kvmap::new();
     let done = |sequence: i64| until.is_some_and(|until| sequence >= until);
 
+    //  Not in the C: a subscription takes effect only once the server's PUB
+    //  has received it, and the snapshot request travels on another
+    //  connection, so a snapshot can be taken before that and the updates
+    //  published in between never reach us (the slow joiner again; on a
+    //  loaded machine the C loses one now and then). The first update to
+    //  arrive proves the subscription is in place, so wait for one (at most a
+    //  second, as a server may have nothing more to publish). It stays queued
+    //  and is discarded below as older than the snapshot.
+    let mut items = [subscriber.as_poll_item(zmq::PollEvents::POLLIN)];
+    match zmq::poll(&mut items, SUBSCRIPTION_WAIT_MS) {
+        Err(zmq::Error::EINTR) => {} //  Interrupted: nothing more is done
+        result => {
+            result?;
+        }
+    }
+
     //  Get state snapshot
     let mut sequence: i64 = 0;
     let mut applied = 0;
-    snapshot.send("ICANHAZ?", zmq::SendFlags::empty())?;
     let mut snapshot_done = false;
-    while !snapshot_done {
+    if !zmq::interrupted() {
+        snapshot.send("ICANHAZ?", zmq::SendFlags::empty())?;
+    }
+    while !snapshot_done && !zmq::interrupted() {
         let kvmsg = match Kvmsg::recv(&snapshot) {
             Err(zmq::Error::EINTR) => break, //  Interrupted
             result => result?,
