@@ -5,8 +5,10 @@
 #
 # C and Rust runs are interleaved (C, Rust, Rust, C, C, Rust ...: the side that
 # goes first alternates), REPEATS times each (default 5); the table shows the
-# median of each side and the ratio Rust/C.
-# Outputs: the table on stdout, perf/results.csv, perf/results.svg.
+# median of each side, their ratio Rust/C (which the targets apply to) and, as
+# "paired", the median of the ratios within each repeat.
+# Outputs: the table on stdout, perf/results.csv, perf/results.svg and every
+# run's figure in perf/results.runs.csv (kind,size,count,side,repeat,figure).
 #
 # `perf/compare.sh --build-only` just builds both sets of tools (callgrind.sh uses
 # that).
@@ -27,6 +29,128 @@ RUST_BIN=$TARGET_DIR/release
 C_BIN=$TARGET_DIR/perf-c
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+
+# ---------------------------------------------------------------- report --
+# report <runs.csv> <prefix>: the table on stdout, <prefix>.csv and <prefix>.svg.
+report() {
+python3 - "$1" "$2.csv" "$2.svg" <<'EOF'
+import csv, random, statistics, sys
+from collections import OrderedDict
+
+# A fixed seed: the same runs always give the same intervals.
+rng = random.Random(1)
+
+
+def interval(cs, rs, n=2000):
+    """95 % bootstrap interval of median(Rust) / median(C): both sides'
+    runs resampled with replacement, n times."""
+    if not cs or not rs:
+        return float("nan"), float("nan")
+    ratios = sorted(statistics.median(rng.choices(rs, k=len(rs)))
+                    / statistics.median(rng.choices(cs, k=len(cs))) for _ in range(n))
+    return ratios[int(0.025 * n)], ratios[int(0.975 * n) - 1]
+
+raw, csv_path, svg_path = sys.argv[1:4]
+runs = OrderedDict()
+by_rep = {}
+for kind, size, count, side, rep, value in csv.reader(open(raw)):
+    key = (kind, int(size), int(count))
+    runs.setdefault(key, {"C": [], "Rust": []})
+    if value:
+        runs[key][side].append(float(value))
+        by_rep.setdefault((key, rep), {})[side] = float(value)
+
+rows = []
+for (kind, size, count), sides in runs.items():
+    lat = kind.endswith("_lat")
+    c = statistics.median(sides["C"]) if sides["C"] else float("nan")
+    r = statistics.median(sides["Rust"]) if sides["Rust"] else float("nan")
+    ratio = r / c if c else float("nan")
+    # The same ratio taken within each repeat (the C and Rust runs next to each
+    # other), then the median: a drift of the machine's speed over the run
+    # cancels out of it.
+    pairs = [v["Rust"] / v["C"] for (k, _), v in by_rep.items()
+             if k == (kind, size, count) and v.get("C") and "Rust" in v]
+    paired = statistics.median(pairs) if pairs else float("nan")
+    ok = (ratio <= 1.02) if lat else (ratio >= 0.98)
+    # What the runs can tell: the target is met (or missed) only when the
+    # whole interval is on that side of it; otherwise the difference is
+    # within what this machine's noise allows.
+    lo, hi = interval(sides["C"], sides["Rust"])
+    if lat:
+        says = "meets" if hi <= 1.02 else "misses" if lo > 1.02 else "noise"
+    else:
+        says = "meets" if lo >= 0.98 else "misses" if hi < 0.98 else "noise"
+    rows.append({
+        "workload": f"{kind} {size}B",
+        "count": count,
+        "unit": "us" if lat else "msg/s",
+        "c": c, "rust": r, "ratio": ratio, "paired": paired, "lo": lo, "hi": hi,
+        "says": says,
+        "target": "<= 1.02" if lat else ">= 0.98",
+        "ok": "ok" if ok else "MISS",
+        "runs": len(sides["C"]),
+    })
+
+hdr = (f"{'workload':<24} {'unit':<5} {'C (median)':>11} {'Rust (median)':>13} {'Rust/C':>6} "
+       f"{'paired':>6} {'95% interval':>12}  target       the interval")
+print(hdr)
+print("-" * len(hdr))
+for x in rows:
+    fmt = ".3f" if x["unit"] == "us" else ".0f"
+    print(f"{x['workload']:<24} {x['unit']:<5} {x['c']:>11{fmt}} {x['rust']:>13{fmt}} "
+          f"{x['ratio']:>6.3f} {x['paired']:>6.3f} {x['lo']:>5.3f}-{x['hi']:<6.3f}  "
+          f"{x['target']} {x['ok']:<4} {x['says']}")
+
+with open(csv_path, "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["workload", "message_count", "unit", "c_median", "rust_median",
+                "rust_over_c", "paired_rust_over_c", "interval_low", "interval_high",
+                "target", "status", "interval_says", "repeats"])
+    for x in rows:
+        w.writerow([x["workload"], x["count"], x["unit"], f"{x['c']:.3f}",
+                    f"{x['rust']:.3f}", f"{x['ratio']:.4f}", f"{x['paired']:.4f}",
+                    f"{x['lo']:.4f}", f"{x['hi']:.4f}", x["target"], x["ok"], x["says"],
+                    x["runs"]])
+
+# A horizontal bar per workload: the ratio Rust/C, a reference line at 1.0.
+bar_h, gap, left, width, top = 18, 8, 170, 420, 40
+vmax = min(1.5, max([1.2] + [v for x in rows for v in (x["ratio"], x["hi"]) if v == v]))
+scale = width / vmax
+height = top + len(rows) * (bar_h + gap) + 56
+out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 140}" '
+       f'height="{height}" font-family="sans-serif" font-size="12">',
+       f'<text x="10" y="20" font-size="13">Rust/C per workload and its 95 % interval '
+       f'(throughput: higher is better; latency: lower)</text>',
+       f'<text x="10" y="{height - 8}" font-size="11">green: the interval meets the '
+       f'target; red: it misses it; yellow: it spans it (noise)</text>']
+for i, x in enumerate(rows):
+    y = top + i * (bar_h + gap)
+    ratio = x["ratio"] if x["ratio"] == x["ratio"] else 0.0
+    colour = {"meets": "#4a8", "misses": "#d64"}.get(x["says"], "#db3")
+    out.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end">{x["workload"]}</text>')
+    out.append(f'<rect x="{left}" y="{y}" width="{ratio * scale:.1f}" height="{bar_h}" fill="{colour}"/>')
+    # The 95 % interval as a whisker across the bar's end.
+    if x["lo"] == x["lo"] and x["hi"] == x["hi"]:
+        lo, hi = min(x["lo"], vmax) * scale, min(x["hi"], vmax) * scale
+        out.append(f'<line x1="{left + lo:.1f}" y1="{y + bar_h / 2}" x2="{left + hi:.1f}" '
+                   f'y2="{y + bar_h / 2}" stroke="black"/>')
+    out.append(f'<text x="{left + width + 4:.1f}" y="{y + 13}">{ratio:.3f}</text>')
+x1 = left + scale
+out.append(f'<line x1="{x1:.1f}" y1="{top - 6}" x2="{x1:.1f}" y2="{height - 46}" '
+           f'stroke="black" stroke-dasharray="4 3"/>')
+out.append(f'<text x="{x1:.1f}" y="{height - 30}" text-anchor="middle">1.0</text>')
+out.append("</svg>")
+open(svg_path, "w").write("\n".join(out) + "\n")
+print(f"\nwrote {csv_path} and {svg_path}")
+EOF
+}
+
+if [ "${1:-}" = --report ]; then
+    # Only the report, from the runs of an earlier run (its results.runs.csv).
+    report "${2:?usage: compare.sh --report RUNS.csv [PREFIX]}" "${3:-$(mktemp -d)/results}"
+    exit 0
+fi
 
 # ---------------------------------------------------------------- build ---
 echo "== building the Rust tools (cargo build --release -p zmq-perf)" >&2
@@ -206,78 +330,11 @@ for w in "${WORKLOADS[@]}"; do
     done
 done
 
-# ---------------------------------------------------------------- report --
+# Every run's figure, for whoever wants to look past the medians.
 RESULTS=$PERF_DIR/results
 if [ -n "${ONLY:-}" ]; then
     RESULTS=$(mktemp -d)/results
     echo "== partial run (ONLY=$ONLY): CSV and SVG in $RESULTS.*" >&2
 fi
-python3 - "$RAW" "$RESULTS.csv" "$RESULTS.svg" <<'EOF'
-import csv, statistics, sys
-from collections import OrderedDict
-
-raw, csv_path, svg_path = sys.argv[1:4]
-runs = OrderedDict()
-for kind, size, count, side, rep, value in csv.reader(open(raw)):
-    key = (kind, int(size), int(count))
-    runs.setdefault(key, {"C": [], "Rust": []})
-    if value:
-        runs[key][side].append(float(value))
-
-rows = []
-for (kind, size, count), sides in runs.items():
-    lat = kind.endswith("_lat")
-    c = statistics.median(sides["C"]) if sides["C"] else float("nan")
-    r = statistics.median(sides["Rust"]) if sides["Rust"] else float("nan")
-    ratio = r / c if c else float("nan")
-    ok = (ratio <= 1.02) if lat else (ratio >= 0.98)
-    rows.append({
-        "workload": f"{kind} {size}B",
-        "count": count,
-        "unit": "us" if lat else "msg/s",
-        "c": c, "rust": r, "ratio": ratio,
-        "target": "<= 1.02" if lat else ">= 0.98",
-        "ok": "ok" if ok else "MISS",
-        "runs": len(sides["C"]),
-    })
-
-hdr = f"{'workload':<22} {'unit':<6} {'C (median)':>12} {'Rust (median)':>14} {'Rust/C':>7}  target"
-print(hdr)
-print("-" * len(hdr))
-for x in rows:
-    fmt = ".3f" if x["unit"] == "us" else ".0f"
-    print(f"{x['workload']:<22} {x['unit']:<6} {x['c']:>12{fmt}} {x['rust']:>14{fmt}} "
-          f"{x['ratio']:>7.3f}  {x['target']} {x['ok']}")
-
-with open(csv_path, "w", newline="") as f:
-    w = csv.writer(f)
-    w.writerow(["workload", "message_count", "unit", "c_median", "rust_median",
-                "rust_over_c", "target", "status", "repeats"])
-    for x in rows:
-        w.writerow([x["workload"], x["count"], x["unit"], f"{x['c']:.3f}",
-                    f"{x['rust']:.3f}", f"{x['ratio']:.4f}", x["target"], x["ok"], x["runs"]])
-
-# A horizontal bar per workload: the ratio Rust/C, a reference line at 1.0.
-bar_h, gap, left, width, top = 18, 8, 170, 420, 40
-vmax = max([1.2] + [x["ratio"] for x in rows if x["ratio"] == x["ratio"]])
-scale = width / vmax
-height = top + len(rows) * (bar_h + gap) + 40
-out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 80}" '
-       f'height="{height}" font-family="sans-serif" font-size="12">',
-       f'<text x="10" y="20" font-size="14">Rust/C per workload '
-       f'(throughput: higher is better; latency: lower is better)</text>']
-for i, x in enumerate(rows):
-    y = top + i * (bar_h + gap)
-    ratio = x["ratio"] if x["ratio"] == x["ratio"] else 0.0
-    colour = "#4a8" if x["ok"] == "ok" else "#d64"
-    out.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end">{x["workload"]}</text>')
-    out.append(f'<rect x="{left}" y="{y}" width="{ratio * scale:.1f}" height="{bar_h}" fill="{colour}"/>')
-    out.append(f'<text x="{left + ratio * scale + 4:.1f}" y="{y + 13}">{ratio:.3f}</text>')
-x1 = left + scale
-out.append(f'<line x1="{x1:.1f}" y1="{top - 6}" x2="{x1:.1f}" y2="{height - 30}" '
-           f'stroke="black" stroke-dasharray="4 3"/>')
-out.append(f'<text x="{x1:.1f}" y="{height - 14}" text-anchor="middle">1.0</text>')
-out.append("</svg>")
-open(svg_path, "w").write("\n".join(out) + "\n")
-print(f"\nwrote {csv_path} and {svg_path}")
-EOF
+cp "$RAW" "$RESULTS.runs.csv"
+report "$RAW" "$RESULTS"
