@@ -58,7 +58,7 @@ for kind, size, count, side, rep, value in csv.reader(open(raw)):
     runs.setdefault(key, {"C": [], "Rust": []})
     if value:
         runs[key][side].append(float(value))
-        by_rep.setdefault((key, rep), {})[side] = float(value)
+        by_rep.setdefault(key, {}).setdefault(rep, {})[side] = float(value)
 
 rows = []
 for (kind, size, count), sides in runs.items():
@@ -69,18 +69,17 @@ for (kind, size, count), sides in runs.items():
     # The same ratio taken within each repeat (the C and Rust runs next to each
     # other), then the median: a drift of the machine's speed over the run
     # cancels out of it.
-    pairs = [v["Rust"] / v["C"] for (k, _), v in by_rep.items()
-             if k == (kind, size, count) and v.get("C") and "Rust" in v]
+    pairs = [v["Rust"] / v["C"] for v in by_rep.get((kind, size, count), {}).values()
+             if v.get("C") and "Rust" in v]
     paired = statistics.median(pairs) if pairs else float("nan")
-    ok = (ratio <= 1.02) if lat else (ratio >= 0.98)
+    def meets(value):
+        return value <= 1.02 if lat else value >= 0.98
     # What the runs can tell: the target is met (or missed) only when the
     # whole interval is on that side of it; otherwise the difference is
     # within what this machine's noise allows.
     lo, hi = interval(sides["C"], sides["Rust"])
-    if lat:
-        says = "meets" if hi <= 1.02 else "misses" if lo > 1.02 else "noise"
-    else:
-        says = "meets" if lo >= 0.98 else "misses" if hi < 0.98 else "noise"
+    worst, best = (hi, lo) if lat else (lo, hi)
+    says = "meets" if meets(worst) else "misses" if not meets(best) else "noise"
     rows.append({
         "workload": f"{kind} {size}B",
         "count": count,
@@ -88,7 +87,7 @@ for (kind, size, count), sides in runs.items():
         "c": c, "rust": r, "ratio": ratio, "paired": paired, "lo": lo, "hi": hi,
         "says": says,
         "target": "<= 1.02" if lat else ">= 0.98",
-        "ok": "ok" if ok else "MISS",
+        "ok": "ok" if meets(ratio) else "MISS",
         "runs": len(sides["C"]),
     })
 
