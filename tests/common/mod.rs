@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests (each test file includes this with `mod common;`).
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod child;
 pub mod zguide;
 
 use std::sync::mpsc;
