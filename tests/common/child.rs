@@ -126,6 +126,17 @@ pub fn isolated(test_name: &str, scenario: impl FnOnce()) -> Outcome {
 
 /// [`isolated`] with another time limit (for scenarios expected to hang).
 pub fn isolated_within(test_name: &str, limit: Duration, scenario: impl FnOnce()) -> Outcome {
+    run(test_name, limit, false, scenario)
+}
+
+/// [`isolated`] as an unprivileged user: when the tests run as root (as CI does), the
+/// child runs as `nobody` (uid and gid 65534), without root's capabilities, so that
+/// what libzmq would do for an ordinary user can be seen.
+pub fn isolated_unprivileged(test_name: &str, scenario: impl FnOnce()) -> Outcome {
+    run(test_name, CHILD_LIMIT, true, scenario)
+}
+
+fn run(test_name: &str, limit: Duration, unprivileged: bool, scenario: impl FnOnce()) -> Outcome {
     if std::env::var(SCENARIO_VAR).as_deref() == Ok(test_name) {
         scenario();
         // Skip the harness's own reporting and any destructor that could hide a
@@ -133,7 +144,15 @@ pub fn isolated_within(test_name: &str, limit: Duration, scenario: impl FnOnce()
         std::process::exit(0);
     }
     let exe = std::env::current_exe().expect("the test executable's path");
-    let mut child = Command::new(exe)
+    let mut command = Command::new(exe);
+    #[cfg(unix)]
+    if unprivileged && is_root() {
+        use std::os::unix::process::CommandExt;
+        command.uid(65534).gid(65534);
+    }
+    #[cfg(not(unix))]
+    let _ = unprivileged;
+    let mut child = command
         .args([test_name, "--exact", "--nocapture", "--test-threads=1"])
         .env(SCENARIO_VAR, test_name)
         // A child's own child re-run must not recurse (nothing else reads this).
@@ -172,4 +191,17 @@ pub fn isolated_within(test_name: &str, limit: Duration, scenario: impl FnOnce()
         stdout: stdout.join().unwrap_or_default(),
         stderr: stderr.join().unwrap_or_default(),
     }
+}
+
+/// Whether this process runs as root (its effective uid is 0).
+#[cfg(unix)]
+pub fn is_root() -> bool {
+    // /proc/self/status: "Uid:\treal\teffective\tsaved\tfs".
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+            line.split_whitespace().nth(2).map(|euid| euid == "0")
+        })
+        .unwrap_or(false)
 }
