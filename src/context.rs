@@ -56,6 +56,15 @@ impl Drop for RawContext {
 /// `Context` before its sockets is fine: libzmq's `zmq_ctx_term` runs when the last
 /// handle and the last socket are gone, and honours each socket's linger period.
 ///
+/// **That last drop can block.** `zmq_ctx_term` waits until every closed socket's
+/// queued messages are sent or its `ZMQ_LINGER` period ends, and the default linger
+/// is -1 (for ever): a program whose peer is gone hangs in the drop. Give sockets a
+/// finite linger ([`Socket::set_linger`]), or make it 0 for every new socket with
+/// [`Context::set_blocky`]`(false)`. [`Context::term`] on the last handle does the
+/// same wait and reports its error; on any other handle it only shuts the context
+/// down (blocked calls return `ETERM`). Unlike rust-zmq's `destroy`, nothing can
+/// terminate a context while a socket of it is alive.
+///
 /// ```
 /// let ctx = zmq::Context::new()?;
 /// let rep = ctx.socket(zmq::REP)?;

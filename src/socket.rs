@@ -174,6 +174,15 @@ pub const SNDMORE: SendFlags = SendFlags::SNDMORE;
 /// at once (`!Sync`): libzmq's classic sockets are not thread-safe. Each socket keeps
 /// its [`Context`] alive.
 ///
+/// **Dropping a socket does not drop its unsent messages.** The drop (or
+/// [`Socket::close`]) returns at once; messages still queued for a peer stay with
+/// libzmq for the socket's `ZMQ_LINGER` period, which is **-1, for ever**, by default
+/// in libzmq 4.3 (0 for sockets of a context with `set_blocky(false)`). The
+/// context's final termination (when its last handle and last socket are gone)
+/// waits for them: a program whose peer never comes back hangs on exit unless it
+/// sets a finite linger ([`Socket::set_linger`], milliseconds) or 0 to discard.
+/// RELIABILITY.md ("Shutdown") has the cases, each with its test.
+///
 /// ```
 /// use zmq::{Context, RecvFlags, SendFlags, PULL, PUSH};
 /// let ctx = Context::new()?;
