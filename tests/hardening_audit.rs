@@ -468,7 +468,7 @@ fn dgram_sends_only_whole_datagrams() {
 /// pending cannot finish closing, so it keeps its slot: with `ZMQ_MAX_SOCKETS`
 /// sockets like that, the temporary socket has no slot and the process aborts when
 /// the context is dropped. Through the safe API: `set_max_sockets(1)`, one socket
-/// connecting to an unbound inproc name, drop everything.
+/// connecting to an unbound inproc name with a message queued, drop everything.
 #[test]
 fn context_drop_with_a_full_socket_table_and_a_pending_inproc_connect_aborts() {
     let outcome = isolated(
@@ -478,12 +478,68 @@ fn context_drop_with_a_full_socket_table_and_a_pending_inproc_connect_aborts() {
             ctx.set_max_sockets(1).unwrap();
             let push = ctx.socket(SocketType::Push).unwrap();
             push.connect("inproc://audit-never-bound").unwrap();
+            // A message queued for the pending connection, and an infinite linger:
+            // the socket cannot finish closing before the connection is made, so
+            // it keeps its slot (without them libzmq may free it first, which is
+            // the use after free of the next test).
+            push.set_linger(-1).unwrap();
+            push.send("queued", SendFlags::DONTWAIT).unwrap();
             drop(push);
             drop(ctx);
         },
     );
     outcome.assert_crashed();
     assert!(outcome.stderr.contains("ctx.cpp:142"), "{}", outcome.stderr);
+}
+
+// ---------------------------------------------------------------------------
+// Bind after a disconnected pending inproc connect (pipe.cpp:60)
+// ---------------------------------------------------------------------------
+
+/// A socket that takes routing ids from its peers (ROUTER, REP, SERVER, PEER ...)
+/// connects to an inproc name nobody bound yet, then disconnects from it: libzmq
+/// terminates the pending connection's pipe but keeps the pending record. The later
+/// `bind` of the name writes the binder's routing id into that dead pipe and asserts
+/// that the write worked (`zmq_assert (written)`, `pipe.cpp:60`, from `ctx.cpp:836`).
+/// libzmq checks that the connecting socket is still open there, not that its pipe
+/// is. Through the safe API only.
+#[test]
+fn bind_after_a_disconnected_pending_inproc_connect_aborts() {
+    let outcome = isolated(
+        "bind_after_a_disconnected_pending_inproc_connect_aborts",
+        || {
+            let ctx = Context::new().unwrap();
+            let router = ctx.socket(SocketType::Router).unwrap();
+            router.connect("inproc://audit-disconnected").unwrap();
+            router.disconnect("inproc://audit-disconnected").unwrap();
+            // Let the router process its pipe's termination (any call does).
+            let _ = router.get_events();
+            let binder = ctx.socket(SocketType::Dealer).unwrap();
+            let _ = binder.bind("inproc://audit-disconnected");
+        },
+    );
+    outcome.assert_crashed();
+    assert!(outcome.stderr.contains("pipe.cpp:60"), "{}", outcome.stderr);
+}
+
+/// The same assertion without a disconnect: two sockets that take routing ids
+/// connect to an inproc name nobody bound yet, then a PAIR binds it. A PAIR keeps
+/// one pipe and terminates any other at once, so the routing id libzmq then writes
+/// into the second pending connection's pipe fails (`pipe.cpp:60`). Found by the
+/// `api_program` fuzz target (`fuzz/regressions/api_program/`).
+#[test]
+fn pair_bind_with_two_pending_inproc_connects_aborts() {
+    let outcome = isolated("pair_bind_with_two_pending_inproc_connects_aborts", || {
+        let ctx = Context::new().unwrap();
+        let first = ctx.socket(SocketType::Router).unwrap();
+        first.connect("inproc://audit-two-pending").unwrap();
+        let second = ctx.socket(SocketType::Router).unwrap();
+        second.connect("inproc://audit-two-pending").unwrap();
+        let pair = ctx.socket(SocketType::Pair).unwrap();
+        let _ = pair.bind("inproc://audit-two-pending");
+    });
+    outcome.assert_crashed();
+    assert!(outcome.stderr.contains("pipe.cpp:60"), "{}", outcome.stderr);
 }
 
 // ---------------------------------------------------------------------------
