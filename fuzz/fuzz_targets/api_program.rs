@@ -402,21 +402,23 @@ impl World<'_> {
             return;
         }
         let endpoint = slot.endpoints[usize::from(which >> 1) % slot.endpoints.len()].clone();
+        // EXCLUDED (found here, pipe.cpp:60): ending a pending inproc connect
+        // (nobody bound the name yet) leaves libzmq a dead pipe that the later bind
+        // of the name (or the context's termination) writes to and aborts on. For
+        // inproc, libzmq's unbind ends connects too, like disconnect.
+        let pending_connect = endpoint.starts_with("inproc://")
+            && slot.inproc_connects.contains(&endpoint)
+            && !self.inproc_bound.iter().any(|(name, _)| name == &endpoint);
+        if pending_connect {
+            return;
+        }
         if which & 1 == 0 {
             if slot.socket.unbind(&endpoint).is_ok() {
                 self.inproc_bound
                     .retain(|(name, by)| !(name == &endpoint && *by == i));
             }
         } else {
-            // EXCLUDED (found here, pipe.cpp:60): disconnecting a pending inproc
-            // connect (nobody bound the name yet) leaves libzmq a dead pipe that the
-            // later bind of the name (or the context's termination) writes to and
-            // aborts on.
-            let pending = endpoint.starts_with("inproc://")
-                && !self.inproc_bound.iter().any(|(name, _)| name == &endpoint);
-            if !pending {
-                let _ = slot.socket.disconnect(&endpoint);
-            }
+            let _ = slot.socket.disconnect(&endpoint);
         }
     }
 
