@@ -29,6 +29,21 @@ use zmq::{
     Socket, SocketOptionInfo, SocketType, SOCKET_OPTIONS,
 };
 
+/// With `API_PROGRAM_TRACE=1` in the environment, each operation is printed to stderr
+/// (to read what a crashing input does: `API_PROGRAM_TRACE=1 ./api_program crash-...`).
+fn tracing() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("API_PROGRAM_TRACE").is_some())
+}
+
+macro_rules! trace {
+    ($($arg:tt)*) => {
+        if tracing() {
+            eprintln!($($arg)*);
+        }
+    };
+}
+
 /// Socket slots a program works on.
 const SLOTS: usize = 3;
 /// The most operations one input runs.
@@ -178,6 +193,7 @@ impl World<'_> {
         let kind = kinds[usize::from(self.input.byte().unwrap_or(0)) % kinds.len()];
         // Close the old one first (its endpoints go with it).
         self.close_slot(i);
+        trace!("create slot {i}: {kind:?}");
         let Ok(socket) = self.ctx.socket(kind) else {
             return;
         };
@@ -251,7 +267,8 @@ impl World<'_> {
             }
             _ => {}
         }
-        let _ = slot.socket.set_option_raw(info.id, &value);
+        let result = slot.socket.set_option_raw(info.id, &value);
+        trace!("slot {i}: set {} = {value:?}: {result:?}", info.name);
     }
 
     fn get_option(&mut self) {
@@ -329,16 +346,18 @@ impl World<'_> {
             return;
         };
         // EXCLUDED (found here, pipe.cpp:60): a socket that keeps one pipe (PAIR,
-        // CHANNEL, DGRAM) binding a name with two or more pending inproc connects
-        // terminates all but one at once, and libzmq's routing id write into the
-        // next one aborts.
+        // CHANNEL, DGRAM) binding a name with pending inproc connects terminates
+        // every pipe beyond its first (a second pending connect, or the one pending
+        // connect when it already has a peer) at once, and libzmq's routing id
+        // write into such a pipe aborts.
         let exclusive = matches!(kind, SocketType::Pair) || is_draft_exclusive(kind);
-        if exclusive && endpoint.starts_with("inproc://") && self.pending_connects(&endpoint) >= 2 {
+        if exclusive && endpoint.starts_with("inproc://") && self.pending_connects(&endpoint) > 0 {
             return;
         }
         let Some(slot) = self.slots[i].as_mut() else {
             return;
         };
+        trace!("slot {i}: bind {endpoint}");
         if slot.socket.bind(&endpoint).is_ok() {
             let last = if endpoint.starts_with("inproc") || endpoint.starts_with("udp") {
                 endpoint.clone()
@@ -383,6 +402,7 @@ impl World<'_> {
             id.extend_from_slice(&connect_id.to_be_bytes());
             let _ = slot.socket.set_connect_routing_id(&id);
         }
+        trace!("slot {i}: connect {endpoint}");
         if slot.socket.connect(&endpoint).is_ok() {
             slot.udp |= endpoint.starts_with("udp");
             if endpoint.starts_with("inproc://") {
@@ -412,6 +432,14 @@ impl World<'_> {
         if pending_connect {
             return;
         }
+        trace!(
+            "slot {i}: {} {endpoint}",
+            if which & 1 == 0 {
+                "unbind"
+            } else {
+                "disconnect"
+            }
+        );
         if which & 1 == 0 {
             if slot.socket.unbind(&endpoint).is_ok() {
                 self.inproc_bound
@@ -446,6 +474,7 @@ impl World<'_> {
         let Some(slot) = self.slots[i].take() else {
             return;
         };
+        trace!("close slot {i}");
         self.inproc_bound.retain(|(_, by)| *by != i);
         for name in &slot.inproc_connects {
             if self.inproc_bound.iter().any(|(bound, _)| bound == name) {
@@ -459,6 +488,7 @@ impl World<'_> {
                 }
             }
             if let Some(resolver) = &self.resolver {
+                trace!("resolver: bind {name}");
                 if resolver.bind(name).is_ok() {
                     self.inproc_bound.push((name.clone(), usize::MAX));
                 }
@@ -548,6 +578,7 @@ impl World<'_> {
                 return;
             }
         }
+        trace!("slot {i}: send {} bytes, {flags:?}", msg.len());
         if slot.socket.send_msg(&mut msg, flags).is_ok() {
             slot.send_at_start = !more;
         }
