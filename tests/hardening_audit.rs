@@ -228,6 +228,200 @@ fn radio_serves_a_peer_join_of_255_bytes() {
 }
 
 // ---------------------------------------------------------------------------
+// Groups longer than 14 bytes shared between message copies (use after free)
+// ---------------------------------------------------------------------------
+
+/// A group of 15 bytes or more: libzmq 4.3.5 keeps it outside the message, in a
+/// reference-counted block (`msg.cpp:671`).
+#[cfg(feature = "draft")]
+const LONG_GROUP: &str = "a-group-of-28-bytes-or-more!";
+
+/// Joins `group` with libzmq's own `zmq_join`, past any check of the safe layer.
+#[cfg(feature = "draft")]
+#[allow(unsafe_code)]
+fn raw_join(dish: &Socket, group: &str) -> i32 {
+    let group = std::ffi::CString::new(group).unwrap();
+    // SAFETY: a live socket of this thread and a NUL-terminated string that outlives
+    // the call.
+    unsafe { zmq::sys::zmq_join(dish.as_raw(), group.as_ptr()) }
+}
+
+/// Sends `body` to `group` on `radio` with libzmq's own message calls, past any check
+/// of the safe layer.
+#[cfg(feature = "draft")]
+#[allow(unsafe_code)]
+fn raw_send_to_group(radio: &Socket, group: &str, body: &[u8]) -> i32 {
+    let group = std::ffi::CString::new(group).unwrap();
+    let mut msg = zmq::sys::zmq_msg_t { _private: [0; 64] };
+    // SAFETY: `msg` is a local zmq_msg_t that zmq_msg_init_size initialises.
+    assert_eq!(
+        unsafe { zmq::sys::zmq_msg_init_size(&mut msg, body.len()) },
+        0
+    );
+    // SAFETY: the message was initialised with room for body.len() bytes.
+    let data = unsafe { zmq::sys::zmq_msg_data(&mut msg) };
+    // SAFETY: `data` points to body.len() writable bytes of the message.
+    unsafe { std::ptr::copy_nonoverlapping(body.as_ptr(), data.cast(), body.len()) };
+    // SAFETY: an initialised message and a NUL-terminated group that outlives the call.
+    assert_eq!(
+        unsafe { zmq::sys::zmq_msg_set_group(&mut msg, group.as_ptr()) },
+        0
+    );
+    // SAFETY: a live socket of this thread and an initialised message, which
+    // zmq_msg_send takes on success.
+    let rc = unsafe { zmq::sys::zmq_msg_send(&mut msg, radio.as_raw(), 0) };
+    if rc < 0 {
+        // SAFETY: the send failed, so the message is still ours to close.
+        unsafe { zmq::sys::zmq_msg_close(&mut msg) };
+    }
+    rc
+}
+
+/// A RADIO with two DISHes over inproc, both in `group` and in the group `sync`,
+/// after making sure both joins have reached the RADIO. Returns the three sockets.
+#[cfg(feature = "draft")]
+fn radio_with_two_dishes(
+    ctx: &Context,
+    group: &str,
+    join: fn(&Socket, &str) -> i32,
+) -> (Socket, Socket, Socket) {
+    let radio = ctx.socket(SocketType::Radio).unwrap();
+    radio.bind("inproc://audit-groups").unwrap();
+    let dishes: Vec<Socket> = (0..2)
+        .map(|_| {
+            let dish = ctx.socket(SocketType::Dish).unwrap();
+            dish.connect("inproc://audit-groups").unwrap();
+            assert_eq!(join(&dish, group), 0);
+            dish.join("sync").unwrap();
+            dish.set_rcvtimeo(50).unwrap();
+            dish
+        })
+        .collect();
+    let deadline = Instant::now() + PATIENCE;
+    let mut synced = [false, false];
+    while synced != [true, true] {
+        assert!(
+            Instant::now() < deadline,
+            "the joins never reached the RADIO"
+        );
+        let mut msg = Message::from("sync");
+        msg.set_group("sync").unwrap();
+        radio.send_msg(&mut msg, SendFlags::DONTWAIT).unwrap();
+        for (dish, synced) in dishes.iter().zip(synced.iter_mut()) {
+            while dish.recv_message(RecvFlags::DONTWAIT).is_ok() {
+                *synced = true;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut dishes = dishes.into_iter();
+    (radio, dishes.next().unwrap(), dishes.next().unwrap())
+}
+
+/// The body and group the second DISH gets after the first one received and dropped
+/// its copy of a message RADIO sent to both; `None` when nothing arrives.
+#[cfg(feature = "draft")]
+fn second_copy_after_the_first_is_gone(
+    radio: &Socket,
+    d1: &Socket,
+    d2: &Socket,
+    group: &str,
+) -> Option<(Vec<u8>, Option<String>)> {
+    assert!(raw_send_to_group(radio, group, b"payload") >= 0);
+    d1.set_rcvtimeo(PATIENCE.as_millis() as i32).unwrap();
+    let first = d1.recv_message(RecvFlags::empty()).unwrap();
+    assert_eq!(first.group(), Some(group));
+    drop(first); // closes the first copy
+    d2.set_rcvtimeo(1_000).unwrap();
+    d2.recv_message(RecvFlags::empty())
+        .ok()
+        .map(|m| (m.to_vec(), m.group().map(str::to_owned)))
+}
+
+/// libzmq 4.3.5 copies a message to several pipes (`dist_t`, used by RADIO for
+/// messages and by DISH for its JOIN/LEAVE commands) by reference counting its
+/// body, but not its group: a group longer than 14 bytes lives in a separate block
+/// with a count of one, which the first copy to be closed frees while the other
+/// copies still point to it (`msg_t::add_refs`, `msg.cpp:561`; freed in
+/// `msg.cpp:295`). Valgrind reports the invalid reads; what shows without a memory
+/// checker is that the second DISH reads its copy's group from freed memory, finds
+/// it is not a group it joined, and drops the message. A DISH joining such a group
+/// while connected to two RADIOs frees the JOIN command's group the same way. Both
+/// found by the `api_program` fuzz target under AddressSanitizer (heap-use-after-free
+/// in `msg_t::close`, `fuzz/regressions/api_program/`). The control sends and joins
+/// with the raw calls.
+#[cfg(feature = "draft")]
+#[test]
+fn radio_group_longer_than_14_bytes_is_read_after_free_control() {
+    let outcome = isolated(
+        "radio_group_longer_than_14_bytes_is_read_after_free_control",
+        || {
+            let ctx = Context::new().unwrap();
+            let (radio, d1, d2) = radio_with_two_dishes(&ctx, LONG_GROUP, raw_join);
+            let second = second_copy_after_the_first_is_gone(&radio, &d1, &d2, LONG_GROUP);
+            assert_ne!(
+                second,
+                Some((b"payload".to_vec(), Some(LONG_GROUP.to_owned()))),
+                "the second copy arrived intact: libzmq counts long groups now?"
+            );
+        },
+    );
+    outcome.assert_clean();
+}
+
+/// With a group of 14 bytes (kept inside the message) both copies arrive intact:
+/// the comparison for the test above.
+#[cfg(feature = "draft")]
+#[test]
+fn radio_group_of_14_bytes_reaches_both_dishes() {
+    let outcome = isolated("radio_group_of_14_bytes_reaches_both_dishes", || {
+        let ctx = Context::new().unwrap();
+        let group = "fourteen-bytes";
+        assert_eq!(group.len(), 14);
+        let (radio, d1, d2) = radio_with_two_dishes(&ctx, group, raw_join);
+        let second = second_copy_after_the_first_is_gone(&radio, &d1, &d2, group);
+        assert_eq!(second, Some((b"payload".to_vec(), Some(group.to_owned()))));
+    });
+    outcome.assert_clean();
+}
+
+/// The fix: groups longer than 14 bytes are refused where libzmq would copy them,
+/// with `EINVAL`: `Socket::join`/`leave`, and `send`/`send_msg` on a RADIO of a
+/// message whose group is that long (set by `Message::set_group`, or received from
+/// a peer and forwarded). Groups of up to 14 bytes work as before.
+#[cfg(feature = "draft")]
+#[test]
+#[ignore = "needs fix: join/leave and RADIO sends refuse groups longer than 14 bytes (EINVAL)"]
+fn groups_longer_than_14_bytes_are_refused_where_libzmq_copies_them() {
+    let outcome = isolated(
+        "groups_longer_than_14_bytes_are_refused_where_libzmq_copies_them",
+        || {
+            let ctx = Context::new().unwrap();
+            let dish = ctx.socket(SocketType::Dish).unwrap();
+            assert_eq!(dish.join(LONG_GROUP), Err(Error::EINVAL));
+            assert_eq!(dish.leave(LONG_GROUP), Err(Error::EINVAL));
+            let radio = ctx.socket(SocketType::Radio).unwrap();
+            radio.bind("inproc://audit-long-group").unwrap();
+            let mut msg = Message::from("payload");
+            if msg.set_group(LONG_GROUP).is_ok() {
+                assert_eq!(
+                    radio.send_msg(&mut msg, SendFlags::DONTWAIT),
+                    Err(Error::EINVAL)
+                );
+            }
+            fn safe_join(dish: &Socket, group: &str) -> i32 {
+                dish.join(group).map_or(-1, |()| 0)
+            }
+            let group = "fourteen-bytes";
+            let (radio, d1, d2) = radio_with_two_dishes(&ctx, group, safe_join);
+            let second = second_copy_after_the_first_is_gone(&radio, &d1, &d2, group);
+            assert_eq!(second, Some((b"payload".to_vec(), Some(group.to_owned()))));
+        },
+    );
+    outcome.assert_clean();
+}
+
+// ---------------------------------------------------------------------------
 // DGRAM: a bind on IPv6 (udp_engine.cpp:535)
 // ---------------------------------------------------------------------------
 
