@@ -1279,3 +1279,57 @@ fn assert_review_lists_every_site() {
         "the total ({total}) in the text is stale"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Thread-safe sockets over inproc: a connect racing a close (deadlock)
+// ---------------------------------------------------------------------------
+
+/// Thread-safe sockets (SERVER, CLIENT, PEER ...) lock themselves in every call. A
+/// connect to an inproc endpoint holds the connecting socket's lock while it sends
+/// the bound socket a command, which takes the bound socket's lock; libzmq's reaper,
+/// closing the bound socket, holds that socket's lock while it terminates its pipes,
+/// which sends the connecting socket a command and takes *its* lock. A connect that
+/// races the close of the socket it connects to (still registered under its name
+/// until the reaper gets to it) deadlocks both threads, and the context can no longer
+/// be terminated. Found by the `api_program` fuzz target (a timeout,
+/// `fuzz/regressions/api_program/`). A race: rounds repeat until it happens.
+#[cfg(feature = "draft")]
+#[test]
+fn thread_safe_connect_racing_a_close_deadlocks() {
+    let outcome = common::child::isolated_within(
+        "thread_safe_connect_racing_a_close_deadlocks",
+        Duration::from_secs(30),
+        || {
+            let ctx = Context::new().unwrap();
+            // Closed sockets are freed by libzmq's reaper thread, which falls behind
+            // a loop this fast: wait for a free slot rather than fail with EMFILE.
+            let socket = |kind| loop {
+                match ctx.socket(kind) {
+                    Err(Error::EMFILE) => std::thread::sleep(Duration::from_millis(1)),
+                    other => break other.unwrap(),
+                }
+            };
+            let started = Instant::now();
+            let mut round = 0u64;
+            while started.elapsed() < Duration::from_secs(15) {
+                round += 1;
+                let name = format!("inproc://audit-race-{round}");
+                let server = socket(SocketType::Server);
+                server.set_linger(0).unwrap();
+                server.bind(&name).unwrap();
+                let client = socket(SocketType::Client);
+                client.set_linger(0).unwrap();
+                client.connect(&name).unwrap();
+                drop(server);
+                let _ = client.connect(&name);
+                // When the connect came too late it is pending: resolve it while the
+                // client lives (see the pending-inproc-connect tests above).
+                let resolver = socket(SocketType::Pull);
+                resolver.set_linger(0).unwrap();
+                let _ = resolver.bind(&name);
+            }
+            println!("no deadlock in {round} rounds");
+        },
+    );
+    outcome.assert_hung();
+}

@@ -517,6 +517,16 @@ impl World<'_> {
                 }
             }
         }
+        // EXCLUDED (found here): a thread-safe socket connecting over inproc to a
+        // thread-safe socket that libzmq's reaper is closing deadlocks with the
+        // reaper (each holds its own socket's lock and waits for the other's). Its
+        // inproc names are unbound first, so that no later connect finds the dying
+        // socket.
+        for name in slot.endpoints.iter().filter(|e| e.starts_with("inproc://")) {
+            if !slot.inproc_connects.contains(name) {
+                let _ = slot.socket.unbind(name);
+            }
+        }
         let _ = slot.socket.set_linger(0);
         if let Some(monitor) = slot.monitor {
             // Stopping the monitor queues MONITOR_STOPPED at once, so dropping the
@@ -665,6 +675,7 @@ impl World<'_> {
         let leave = self.input.byte().unwrap_or(0) & 1 == 1;
         let group = short_group(self.input.bytes());
         if let Some(slot) = self.slot() {
+            trace!("{} {group:?}", if leave { "leave" } else { "join" });
             let _ = if leave {
                 slot.socket.leave(&group)
             } else {
@@ -685,6 +696,7 @@ impl World<'_> {
         };
         let i = self.slot_index();
         if let Some(slot) = self.slots[i].as_mut() {
+            trace!("slot {i}: connect_peer {endpoint}");
             if let Ok(id) = slot.socket.connect_peer(&endpoint) {
                 slot.endpoints.push(endpoint);
                 if self.peer_ids.len() < 8 {
@@ -769,6 +781,7 @@ impl World<'_> {
             _ => {
                 // Rarely: shut the context down mid-program (ETERM everywhere after).
                 if self.input.byte() == Some(0xE7) {
+                    trace!("context shutdown");
                     let _ = self.ctx.shutdown();
                 }
             }
