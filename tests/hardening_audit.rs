@@ -1292,9 +1292,11 @@ fn assert_review_lists_every_site() {
 /// races the close of the socket it connects to (still registered under its name
 /// until the reaper gets to it) deadlocks both threads, and the context can no longer
 /// be terminated. Found by the `api_program` fuzz target (a timeout,
-/// `fuzz/regressions/api_program/`). A race: rounds repeat until it happens.
+/// `fuzz/regressions/api_program/`). A race: rounds repeat until it happens, which
+/// it did in 3 of 4 runs within 15 s here; so the test is run on demand.
 #[cfg(feature = "draft")]
 #[test]
+#[ignore = "a race: hangs in most runs (3 of 4 here), not all, and costs 30 s; run with --ignored"]
 fn thread_safe_connect_racing_a_close_deadlocks() {
     let outcome = common::child::isolated_within(
         "thread_safe_connect_racing_a_close_deadlocks",
