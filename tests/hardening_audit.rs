@@ -20,7 +20,7 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpStream, UdpSocket};
+use std::net::{TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
 use common::child::isolated;
@@ -187,7 +187,7 @@ fn radio_aborts_on_a_peer_join_longer_than_255_bytes() {
                 Instant::now() + Duration::from_millis(200),
             );
         }
-        let _ = peer.shutdown(Shutdown::Both);
+        let _ = peer.shutdown(std::net::Shutdown::Both);
         assert!(alive, "neither an abort nor a delivery within {PATIENCE:?}");
     });
     outcome.assert_crashed();
@@ -254,19 +254,15 @@ fn raw_send_to_group(radio: &Socket, group: &str, body: &[u8]) -> i32 {
     let group = std::ffi::CString::new(group).unwrap();
     let mut msg = zmq::sys::zmq_msg_t { _private: [0; 64] };
     // SAFETY: `msg` is a local zmq_msg_t that zmq_msg_init_size initialises.
-    assert_eq!(
-        unsafe { zmq::sys::zmq_msg_init_size(&mut msg, body.len()) },
-        0
-    );
+    let rc = unsafe { zmq::sys::zmq_msg_init_size(&mut msg, body.len()) };
+    assert_eq!(rc, 0);
     // SAFETY: the message was initialised with room for body.len() bytes.
     let data = unsafe { zmq::sys::zmq_msg_data(&mut msg) };
     // SAFETY: `data` points to body.len() writable bytes of the message.
     unsafe { std::ptr::copy_nonoverlapping(body.as_ptr(), data.cast(), body.len()) };
     // SAFETY: an initialised message and a NUL-terminated group that outlives the call.
-    assert_eq!(
-        unsafe { zmq::sys::zmq_msg_set_group(&mut msg, group.as_ptr()) },
-        0
-    );
+    let rc = unsafe { zmq::sys::zmq_msg_set_group(&mut msg, group.as_ptr()) };
+    assert_eq!(rc, 0);
     // SAFETY: a live socket of this thread and an initialised message, which
     // zmq_msg_send takes on success.
     let rc = unsafe { zmq::sys::zmq_msg_send(&mut msg, radio.as_raw(), 0) };
