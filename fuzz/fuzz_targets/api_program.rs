@@ -487,13 +487,16 @@ impl World<'_> {
                 "disconnect"
             }
         );
-        if which & 1 == 0 {
-            if slot.socket.unbind(&endpoint).is_ok() {
-                self.inproc_bound
-                    .retain(|(name, by)| !(name == &endpoint && *by == i));
-            }
+        let done = if which & 1 == 0 {
+            slot.socket.unbind(&endpoint)
         } else {
-            let _ = slot.socket.disconnect(&endpoint);
+            slot.socket.disconnect(&endpoint)
+        };
+        // For inproc, libzmq's unbind and disconnect are one function: either ends
+        // this socket's bind of the name first.
+        if done.is_ok() {
+            self.inproc_bound
+                .retain(|(name, by)| !(name == &endpoint && *by == i));
         }
     }
 
