@@ -171,6 +171,24 @@ fn thread_safe(kind: SocketType) -> bool {
     }
 }
 
+/// EXCLUDED (found here, stream_engine_base.cpp:338): a DGRAM over tcp, ipc or ws
+/// goes through the raw engine, which aborts on an empty frame; DGRAM stays on
+/// udp:// and inproc://.
+fn dgram_on_a_stream(kind: SocketType, endpoint: &str) -> bool {
+    #[cfg(feature = "draft")]
+    {
+        kind == SocketType::Dgram
+            && ["tcp://", "ipc://", "ws://"]
+                .iter()
+                .any(|t| endpoint.starts_with(t))
+    }
+    #[cfg(not(feature = "draft"))]
+    {
+        let _ = (kind, endpoint);
+        false
+    }
+}
+
 /// Whether `kind` is a draft type that keeps a single pipe (CHANNEL, DGRAM).
 fn is_draft_exclusive(kind: SocketType) -> bool {
     #[cfg(feature = "draft")]
@@ -387,6 +405,9 @@ impl World<'_> {
         let Some(endpoint) = self.bind_endpoint(kind) else {
             return;
         };
+        if dgram_on_a_stream(kind, &endpoint) {
+            return;
+        }
         // EXCLUDED (found here, pipe.cpp:60): a socket that keeps one pipe (PAIR,
         // CHANNEL, DGRAM) binding a name with pending inproc connects terminates
         // every pipe beyond its first (a second pending connect, or the one pending
@@ -431,6 +452,9 @@ impl World<'_> {
         let Some(slot) = self.slots[i].as_mut() else {
             return;
         };
+        if dgram_on_a_stream(slot.kind, &endpoint) {
+            return;
+        }
         // EXCLUDED (found here): thread-safe types stay off inproc (see
         // `bind_endpoint`).
         if thread_safe(slot.kind) && endpoint.starts_with("inproc://") {
