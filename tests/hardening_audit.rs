@@ -282,6 +282,88 @@ fn dgram_refuses_stream_transports() {
 }
 
 // ---------------------------------------------------------------------------
+// A high-water mark set while a pipe terminates (use after free)
+// ---------------------------------------------------------------------------
+
+/// Makes glibc fill freed memory with a byte pattern (`M_PERTURB`), so that a read
+/// of freed memory sees garbage rather than the old contents (Linux, glibc).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn perturb_freed_memory() {
+    // SAFETY: mallopt only changes a malloc tuning parameter of this process.
+    assert_eq!(unsafe { libc::mallopt(libc::M_PERTURB, 0x5a) }, 1);
+}
+
+/// Setting `ZMQ_SNDHWM` or `ZMQ_RCVHWM` on a connected socket makes libzmq tell the
+/// peer of every pipe (`socket_base_t::update_pipe_options`, `send_pipe_hwm` to the
+/// pipe's peer). A pipe whose peer went away stays in the socket's list until its
+/// termination handshake ends, but its peer frees itself one step earlier: a set in
+/// between reads the freed peer (`object_t::get_tid`) and sends a command to
+/// whatever thread id it finds there. Found by the `api_program` fuzz target under
+/// AddressSanitizer (heap-use-after-free in `send_pipe_hwm`); here the peer (an
+/// inproc PUSH) is closed, the PULL acknowledges its pipe's termination (any call
+/// does, `get_events`), libzmq's reaper frees the peer's pipe, and the set reads it,
+/// with freed memory poisoned (`M_PERTURB`). It crashes (a null mailbox of the
+/// closed peer's thread id, `ctx.cpp:644`, or garbage) in the first rounds here; the
+/// rounds give libzmq's reaper more and more time, for loaded machines.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn setting_a_hwm_while_a_pipe_terminates_uses_freed_memory() {
+    let outcome = isolated(
+        "setting_a_hwm_while_a_pipe_terminates_uses_freed_memory",
+        || {
+            perturb_freed_memory();
+            let ctx = Context::new().unwrap();
+            for round in 0..200u64 {
+                let name = format!("inproc://audit-hwm-{round}");
+                let pull = ctx.socket(SocketType::Pull).unwrap();
+                pull.set_linger(0).unwrap();
+                pull.bind(&name).unwrap();
+                let push = ctx.socket(SocketType::Push).unwrap();
+                push.set_linger(0).unwrap();
+                push.connect(&name).unwrap();
+                let _ = pull.get_events();
+                drop(push);
+                std::thread::sleep(Duration::from_millis(round % 10));
+                // Acknowledges the termination of the pipe to the closed PUSH.
+                let _ = pull.get_events();
+                // The reaper frees the PUSH's end meanwhile.
+                std::thread::sleep(Duration::from_millis(10 + round % 20));
+                pull.set_rcvhwm(5 + round as i32).unwrap();
+            }
+        },
+    );
+    outcome.assert_crashed();
+}
+
+/// The fix: high-water marks are set before the socket's first `bind` or `connect`;
+/// afterwards `set_sndhwm`, `set_rcvhwm` and their raw forms are `EINVAL` (libzmq
+/// would pass the new values to live pipes, which reads a terminating pipe's freed
+/// peer). Before, they work as before.
+#[test]
+#[ignore = "needs fix: ZMQ_SNDHWM/ZMQ_RCVHWM refused after the first bind or connect (EINVAL)"]
+fn hwm_is_set_before_the_first_bind_or_connect() {
+    let outcome = isolated("hwm_is_set_before_the_first_bind_or_connect", || {
+        let ctx = Context::new().unwrap();
+        let pull = ctx.socket(SocketType::Pull).unwrap();
+        pull.set_rcvhwm(10).unwrap();
+        pull.set_sndhwm(10).unwrap();
+        pull.bind("inproc://audit-hwm-late").unwrap();
+        assert_eq!(pull.set_rcvhwm(20), Err(Error::EINVAL));
+        assert_eq!(pull.set_sndhwm(20), Err(Error::EINVAL));
+        assert_eq!(
+            pull.set_option_raw(zmq::sys::ZMQ_RCVHWM, &20i32.to_ne_bytes()),
+            Err(Error::EINVAL)
+        );
+        assert_eq!(pull.get_rcvhwm(), Ok(10));
+        let push = ctx.socket(SocketType::Push).unwrap();
+        push.connect("inproc://audit-hwm-late").unwrap();
+        assert_eq!(push.set_sndhwm(20), Err(Error::EINVAL));
+    });
+    outcome.assert_clean();
+}
+
+// ---------------------------------------------------------------------------
 // Groups longer than 14 bytes shared between message copies (use after free)
 // ---------------------------------------------------------------------------
 
