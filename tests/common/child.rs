@@ -153,7 +153,16 @@ fn run(test_name: &str, limit: Duration, unprivileged: bool, scenario: impl FnOn
     #[cfg(not(unix))]
     let _ = unprivileged;
     let mut child = command
-        .args([test_name, "--exact", "--nocapture", "--test-threads=1"])
+        // `--include-ignored`: an `#[ignore]`d test that is run on purpose (`cargo test
+        // -- --ignored`) must run its scenario in the child too, not filter it out
+        // and pass vacuously.
+        .args([
+            test_name,
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+            "--include-ignored",
+        ])
         .env(SCENARIO_VAR, test_name)
         // A child's own child re-run must not recurse (nothing else reads this).
         .env("RUST_BACKTRACE", "0")
