@@ -69,6 +69,8 @@ mod signal;
 mod socket;
 mod sockopt;
 mod timers;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 pub use auth::*;
 pub use context::{Context, CONTEXT_OPTIONS};

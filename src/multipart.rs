@@ -539,7 +539,13 @@ mod tests {
         let e = push
             .send_multipart_msg(&mut m, SendFlags::DONTWAIT)
             .unwrap_err();
-        assert_eq!(e, MultipartSendError { error: Error::EAGAIN, sent: 0 });
+        assert_eq!(
+            e,
+            MultipartSendError {
+                error: Error::EAGAIN,
+                sent: 0
+            }
+        );
         assert!(!e.is_partial());
         assert_eq!(m, ["a", "b"]);
         assert_eq!(Error::from(e), Error::EAGAIN);
