@@ -49,6 +49,7 @@ pub fn examples_dir() -> &'static Path {
             ("curve", cfg!(feature = "curve")),
             ("draft", cfg!(feature = "draft")),
             ("bindgen", cfg!(feature = "bindgen")),
+            ("tokio", cfg!(feature = "tokio")),
         ]
         .into_iter()
         .filter_map(|(name, on)| on.then_some(name))
