@@ -4,87 +4,125 @@
 use std::fmt;
 use std::ops::Deref;
 use std::sync::{Arc, MutexGuard};
-use std::task::{Context, Poll};
 
-use super::readiness::{Core, Direction};
+use super::readiness::{Core, Readiness, Ticks};
 use super::split::{RecvHalf, SendHalf};
 use crate::error::Result;
-use crate::message::Message;
-use crate::multipart::{Multipart, MultipartSendError};
-use crate::socket::{RecvFlags, SendFlags, Socket};
+use crate::multipart::Multipart;
+use crate::socket::Socket;
 
-/// The non-blocking operations, each one poll of [`Core::poll_op`]: it completes
-/// within the poll that returns `Ready`, or nothing happened.
-impl Core {
-    pub(crate) fn poll_send(&self, cx: &mut Context<'_>, data: &[u8]) -> Poll<Result<()>> {
-        self.poll_op(cx, Direction::Send, |s| s.send(data, SendFlags::DONTWAIT))
-    }
+/// The non-blocking operations, each one poll of [`Readiness::poll_op`]: it
+/// completes within the poll that returns `Ready`, or nothing happened.
+pub(crate) mod ops {
+    use std::task::{Context, Poll};
 
-    pub(crate) fn poll_send_msg(
-        &self,
+    use super::super::readiness::{Access, Direction, Ticks};
+    use crate::error::Result;
+    use crate::message::Message;
+    use crate::multipart::{Multipart, MultipartSendError};
+    use crate::socket::{RecvFlags, SendFlags};
+
+    #[inline]
+    pub(crate) fn poll_send(
+        core: &mut impl Access,
+        ticks: &mut Ticks,
         cx: &mut Context<'_>,
-        msg: &mut Message,
+        data: &[u8],
     ) -> Poll<Result<()>> {
-        self.poll_op(cx, Direction::Send, |s| {
-            s.send_msg(msg, SendFlags::DONTWAIT)
+        core.with_socket(|r, socket| {
+            r.poll_op(socket, ticks, cx, Direction::Send, |s| {
+                s.send(data, SendFlags::DONTWAIT)
+            })
         })
     }
 
+    #[inline]
+    pub(crate) fn poll_send_msg(
+        core: &mut impl Access,
+        ticks: &mut Ticks,
+        cx: &mut Context<'_>,
+        msg: &mut Message,
+    ) -> Poll<Result<()>> {
+        core.with_socket(|r, socket| {
+            r.poll_op(socket, ticks, cx, Direction::Send, |s| {
+                s.send_msg(msg, SendFlags::DONTWAIT)
+            })
+        })
+    }
+
+    #[inline]
     pub(crate) fn poll_send_multipart(
-        &self,
+        core: &mut impl Access,
+        ticks: &mut Ticks,
         cx: &mut Context<'_>,
         msg: &mut Multipart,
     ) -> Poll<std::result::Result<(), MultipartSendError>> {
         // The first frame is the only one the high-water mark can refuse (libzmq
         // counts whole messages), so `EAGAIN` there leaves the message whole and
         // unsent, and once it is accepted the others follow in the same poll.
-        self.poll_op(cx, Direction::Send, |s| {
-            s.send_multipart_msg(msg, SendFlags::DONTWAIT)
+        core.with_socket(|r, socket| {
+            r.poll_op(socket, ticks, cx, Direction::Send, |s| {
+                s.send_multipart_msg(msg, SendFlags::DONTWAIT)
+            })
         })
     }
 
+    #[inline]
     pub(crate) fn poll_recv_msg(
-        &self,
+        core: &mut impl Access,
+        ticks: &mut Ticks,
         cx: &mut Context<'_>,
         msg: &mut Message,
     ) -> Poll<Result<usize>> {
-        self.poll_op(cx, Direction::Recv, |s| {
-            s.recv_msg(msg, RecvFlags::DONTWAIT)
+        core.with_socket(|r, socket| {
+            r.poll_op(socket, ticks, cx, Direction::Recv, |s| {
+                s.recv_msg(msg, RecvFlags::DONTWAIT)
+            })
         })
     }
 
+    #[inline]
     pub(crate) fn poll_recv_into(
-        &self,
+        core: &mut impl Access,
+        ticks: &mut Ticks,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<Result<usize>> {
-        self.poll_op(cx, Direction::Recv, |s| {
-            s.recv_into(buf, RecvFlags::DONTWAIT)
+        core.with_socket(|r, socket| {
+            r.poll_op(socket, ticks, cx, Direction::Recv, |s| {
+                s.recv_into(buf, RecvFlags::DONTWAIT)
+            })
         })
     }
 
+    #[inline]
     pub(crate) fn poll_recv_multipart(
-        &self,
+        core: &mut impl Access,
+        ticks: &mut Ticks,
         cx: &mut Context<'_>,
         msg: &mut Multipart,
     ) -> Poll<Result<()>> {
         // Every frame in one synchronous loop: once the first is in, libzmq has the
         // whole message (a pipe publishes messages at their last frame).
-        self.poll_op(cx, Direction::Recv, |s| {
-            s.recv_multipart_msg(msg, RecvFlags::DONTWAIT)
+        core.with_socket(|r, socket| {
+            r.poll_op(socket, ticks, cx, Direction::Recv, |s| {
+                s.recv_multipart_msg(msg, RecvFlags::DONTWAIT)
+            })
         })
     }
+}
 
+impl Core {
     pub(crate) fn socket_ref(&self) -> SocketRef<'_> {
         SocketRef {
-            core: self,
+            readiness: &self.readiness,
             socket: Some(self.lock()),
         }
     }
 }
 
 /// Generates the receiving methods, with their docs, on a type holding
-/// `core: Arc<Core>`.
+/// `core` (a `Core` or an `Arc<Core>`).
 macro_rules! recv_methods {
     () => {
         /// Receives one frame into `msg` (`zmq_msg_recv`), replacing its content,
@@ -98,8 +136,12 @@ macro_rules! recv_methods {
         /// queued for the next receive. (`msg` may be left empty.)
         #[doc(alias = "zmq_msg_recv")]
         pub async fn recv_msg(&mut self, msg: &mut crate::Message) -> crate::Result<usize> {
-            let core = &*self.core;
-            std::future::poll_fn(|cx| core.poll_recv_msg(cx, msg)).await
+            let core = &mut self.core;
+            let ticks = &mut self.ticks;
+            std::future::poll_fn(|cx| {
+                $crate::tokio::socket::ops::poll_recv_msg(core, ticks, cx, msg)
+            })
+            .await
         }
 
         /// Receives one frame as a new [`Message`](crate::Message). Cancel-safe,
@@ -116,8 +158,12 @@ macro_rules! recv_methods {
         /// [`recv_msg`](Self::recv_msg).
         #[doc(alias = "zmq_recv")]
         pub async fn recv_into(&mut self, buf: &mut [u8]) -> crate::Result<usize> {
-            let core = &*self.core;
-            std::future::poll_fn(|cx| core.poll_recv_into(cx, buf)).await
+            let core = &mut self.core;
+            let ticks = &mut self.ticks;
+            std::future::poll_fn(|cx| {
+                $crate::tokio::socket::ops::poll_recv_into(core, ticks, cx, buf)
+            })
+            .await
         }
 
         /// Receives one frame as a `Vec<u8>` (a copy). Cancel-safe, like
@@ -135,8 +181,12 @@ macro_rules! recv_methods {
         /// is there), so a dropped future took none of them. On error or
         /// cancellation `msg` may be left empty.
         pub async fn recv_multipart(&mut self, msg: &mut crate::Multipart) -> crate::Result<()> {
-            let core = &*self.core;
-            std::future::poll_fn(|cx| core.poll_recv_multipart(cx, msg)).await
+            let core = &mut self.core;
+            let ticks = &mut self.ticks;
+            std::future::poll_fn(|cx| {
+                $crate::tokio::socket::ops::poll_recv_multipart(core, ticks, cx, msg)
+            })
+            .await
         }
 
         /// The poll form of [`recv_msg`](Self::recv_msg), for hand-written
@@ -147,7 +197,7 @@ macro_rules! recv_methods {
             cx: &mut std::task::Context<'_>,
             msg: &mut crate::Message,
         ) -> std::task::Poll<crate::Result<usize>> {
-            self.core.poll_recv_msg(cx, msg)
+            $crate::tokio::socket::ops::poll_recv_msg(&mut self.core, &mut self.ticks, cx, msg)
         }
 
         /// The poll form of [`recv_multipart`](Self::recv_multipart).
@@ -156,13 +206,18 @@ macro_rules! recv_methods {
             cx: &mut std::task::Context<'_>,
             msg: &mut crate::Multipart,
         ) -> std::task::Poll<crate::Result<()>> {
-            self.core.poll_recv_multipart(cx, msg)
+            $crate::tokio::socket::ops::poll_recv_multipart(
+                &mut self.core,
+                &mut self.ticks,
+                cx,
+                msg,
+            )
         }
     };
 }
 
 /// Generates the sending methods, with their docs, on a type holding
-/// `core: Arc<Core>`.
+/// `core` (a `Core` or an `Arc<Core>`).
 macro_rules! send_methods {
     () => {
         /// Sends one frame, copying `data` (`zmq_send`).
@@ -172,9 +227,11 @@ macro_rules! send_methods {
         /// (the caller still has `data`).
         #[doc(alias = "zmq_send")]
         pub async fn send(&mut self, data: impl AsRef<[u8]>) -> crate::Result<()> {
-            let core = &*self.core;
+            let core = &mut self.core;
+            let ticks = &mut self.ticks;
             let data = data.as_ref();
-            std::future::poll_fn(|cx| core.poll_send(cx, data)).await
+            std::future::poll_fn(|cx| $crate::tokio::socket::ops::poll_send(core, ticks, cx, data))
+                .await
         }
 
         /// Sends a message without copying (`zmq_msg_send`); on success `msg` is
@@ -184,8 +241,12 @@ macro_rules! send_methods {
         /// `msg` still holds the message; on error too.
         #[doc(alias = "zmq_msg_send")]
         pub async fn send_msg(&mut self, msg: &mut crate::Message) -> crate::Result<()> {
-            let core = &*self.core;
-            std::future::poll_fn(|cx| core.poll_send_msg(cx, msg)).await
+            let core = &mut self.core;
+            let ticks = &mut self.ticks;
+            std::future::poll_fn(|cx| {
+                $crate::tokio::socket::ops::poll_send_msg(core, ticks, cx, msg)
+            })
+            .await
         }
 
         /// Sends a whole multipart message without copying; on success `msg` is
@@ -202,8 +263,12 @@ macro_rules! send_methods {
             &mut self,
             msg: &mut crate::Multipart,
         ) -> std::result::Result<(), crate::MultipartSendError> {
-            let core = &*self.core;
-            std::future::poll_fn(|cx| core.poll_send_multipart(cx, msg)).await
+            let core = &mut self.core;
+            let ticks = &mut self.ticks;
+            std::future::poll_fn(|cx| {
+                $crate::tokio::socket::ops::poll_send_multipart(core, ticks, cx, msg)
+            })
+            .await
         }
 
         /// The poll form of [`send_msg`](Self::send_msg): `Ready` once sent (or
@@ -213,7 +278,7 @@ macro_rules! send_methods {
             cx: &mut std::task::Context<'_>,
             msg: &mut crate::Message,
         ) -> std::task::Poll<crate::Result<()>> {
-            self.core.poll_send_msg(cx, msg)
+            $crate::tokio::socket::ops::poll_send_msg(&mut self.core, &mut self.ticks, cx, msg)
         }
 
         /// The poll form of [`send_multipart`](Self::send_multipart).
@@ -222,7 +287,12 @@ macro_rules! send_methods {
             cx: &mut std::task::Context<'_>,
             msg: &mut crate::Multipart,
         ) -> std::task::Poll<std::result::Result<(), crate::MultipartSendError>> {
-            self.core.poll_send_multipart(cx, msg)
+            $crate::tokio::socket::ops::poll_send_multipart(
+                &mut self.core,
+                &mut self.ticks,
+                cx,
+                msg,
+            )
         }
     };
 }
@@ -278,7 +348,8 @@ pub(crate) use {recv_methods, send_methods};
 /// # }
 /// ```
 pub struct AsyncSocket {
-    pub(super) core: Arc<Core>,
+    pub(super) core: Core,
+    pub(super) ticks: Ticks,
     /// The message a `Sink` send holds until it is flushed.
     pub(super) sink_pending: Option<Multipart>,
     /// Set once the `Stream` has reported `ETERM`: it ends after that.
@@ -294,12 +365,13 @@ impl AsyncSocket {
     /// terminated context gives `ETERM`.
     pub fn new(socket: Socket) -> std::io::Result<AsyncSocket> {
         let core = Core::new(socket).map_err(|(e, _socket)| std::io::Error::from(e))?;
-        Ok(AsyncSocket::from_core(Arc::new(core)))
+        Ok(AsyncSocket::from_core(core))
     }
 
-    pub(super) fn from_core(core: Arc<Core>) -> AsyncSocket {
+    pub(super) fn from_core(core: Core) -> AsyncSocket {
         AsyncSocket {
             core,
+            ticks: Ticks::default(),
             sink_pending: None,
             stream_done: false,
         }
@@ -338,7 +410,9 @@ impl AsyncSocket {
             core,
             sink_pending,
             stream_done,
+            ..
         } = self;
+        let core = Arc::new(core);
         (
             RecvHalf::new(Arc::clone(&core), stream_done),
             SendHalf::new(core, sink_pending),
@@ -347,12 +421,7 @@ impl AsyncSocket {
 
     /// Deregisters the socket from tokio and gives it back.
     pub fn into_socket(self) -> Socket {
-        match Arc::try_unwrap(self.core) {
-            Ok(core) => core.into_socket(),
-            // An AsyncSocket is the only owner of its core (halves are made by
-            // consuming it, and reunite checks they are the last two).
-            Err(_) => unreachable!("an AsyncSocket owns its core alone"),
-        }
+        self.core.into_socket()
     }
 }
 
@@ -371,7 +440,7 @@ impl fmt::Debug for AsyncSocket {
 /// any libzmq call can consume the edge of the socket's descriptor that they are
 /// waiting for (see the [module docs](super)).
 pub struct SocketRef<'a> {
-    core: &'a Core,
+    readiness: &'a Readiness,
     // Always Some until drop.
     socket: Option<MutexGuard<'a, Socket>>,
 }
@@ -390,7 +459,7 @@ impl Deref for SocketRef<'_> {
 impl Drop for SocketRef<'_> {
     fn drop(&mut self) {
         if let Some(guard) = self.socket.take() {
-            self.core.recheck_waiters(&guard);
+            self.readiness.recheck_waiters(&guard);
         }
     }
 }

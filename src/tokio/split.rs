@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::readiness::Core;
+use super::readiness::{Core, Ticks};
 use super::socket::{recv_methods, send_methods, AsyncSocket, SocketRef};
 use crate::multipart::Multipart;
 
@@ -54,6 +54,7 @@ use crate::multipart::Multipart;
 /// ```
 pub struct RecvHalf {
     pub(super) core: Arc<Core>,
+    pub(super) ticks: Ticks,
     pub(super) stream_done: bool,
 }
 
@@ -61,12 +62,17 @@ pub struct RecvHalf {
 /// methods, and a `Sink` of [`Multipart`] messages.
 pub struct SendHalf {
     pub(super) core: Arc<Core>,
+    pub(super) ticks: Ticks,
     pub(super) sink_pending: Option<Multipart>,
 }
 
 impl RecvHalf {
     pub(super) fn new(core: Arc<Core>, stream_done: bool) -> RecvHalf {
-        RecvHalf { core, stream_done }
+        RecvHalf {
+            core,
+            ticks: Ticks::default(),
+            stream_done,
+        }
     }
 
     recv_methods!();
@@ -88,9 +94,17 @@ impl RecvHalf {
         if !self.is_pair_of(&send) {
             return Err((self, send));
         }
-        let SendHalf { core, sink_pending } = send;
+        let SendHalf {
+            core, sink_pending, ..
+        } = send;
         drop(core);
-        let mut socket = AsyncSocket::from_core(self.core);
+        let core = match Arc::try_unwrap(self.core) {
+            Ok(core) => core,
+            // The halves are made from one AsyncSocket and never cloned: with
+            // the other one dropped just above, this one is the last owner.
+            Err(_) => unreachable!("a RecvHalf and its SendHalf are the only owners"),
+        };
+        let mut socket = AsyncSocket::from_core(core);
         socket.sink_pending = sink_pending;
         socket.stream_done = self.stream_done;
         Ok(socket)
@@ -99,7 +113,11 @@ impl RecvHalf {
 
 impl SendHalf {
     pub(super) fn new(core: Arc<Core>, sink_pending: Option<Multipart>) -> SendHalf {
-        SendHalf { core, sink_pending }
+        SendHalf {
+            core,
+            ticks: Ticks::default(),
+            sink_pending,
+        }
     }
 
     send_methods!();

@@ -8,7 +8,8 @@ use std::task::{ready, Context, Poll};
 use futures_core::Stream;
 use futures_sink::Sink;
 
-use super::readiness::Core;
+use super::readiness::{Access, Ticks};
+use super::socket::ops;
 use super::socket::AsyncSocket;
 use super::split::{RecvHalf, SendHalf};
 use crate::error::{Error, Result};
@@ -17,7 +18,8 @@ use crate::multipart::{Multipart, MultipartSendError};
 /// One item of the stream: a whole message, or the error of a receive. After
 /// `ETERM` (context shut down) the stream ends.
 fn poll_next_message(
-    core: &Core,
+    core: &mut impl Access,
+    ticks: &mut Ticks,
     done: &mut bool,
     cx: &mut Context<'_>,
 ) -> Poll<Option<Result<Multipart>>> {
@@ -25,7 +27,7 @@ fn poll_next_message(
         return Poll::Ready(None);
     }
     let mut msg = Multipart::new();
-    match ready!(core.poll_recv_multipart(cx, &mut msg)) {
+    match ready!(ops::poll_recv_multipart(core, ticks, cx, &mut msg)) {
         Ok(()) => Poll::Ready(Some(Ok(msg))),
         Err(e) => {
             if e == Error::ETERM {
@@ -39,14 +41,15 @@ fn poll_next_message(
 /// Sends the message a `start_send` left, if any. It is dropped once sent, and
 /// also on error (the error says how many of its frames went).
 fn poll_send_pending(
-    core: &Core,
+    core: &mut impl Access,
+    ticks: &mut Ticks,
     pending: &mut Option<Multipart>,
     cx: &mut Context<'_>,
 ) -> Poll<std::result::Result<(), MultipartSendError>> {
     let Some(msg) = pending else {
         return Poll::Ready(Ok(()));
     };
-    let result = ready!(core.poll_send_multipart(cx, msg));
+    let result = ready!(ops::poll_send_multipart(core, ticks, cx, msg));
     *pending = None;
     Poll::Ready(result)
 }
@@ -59,7 +62,7 @@ impl Stream for AsyncSocket {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        poll_next_message(&this.core, &mut this.stream_done, cx)
+        poll_next_message(&mut this.core, &mut this.ticks, &mut this.stream_done, cx)
     }
 }
 
@@ -69,7 +72,7 @@ impl Stream for RecvHalf {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        poll_next_message(&this.core, &mut this.stream_done, cx)
+        poll_next_message(&mut this.core, &mut this.ticks, &mut this.stream_done, cx)
     }
 }
 
@@ -81,7 +84,7 @@ impl Sink<Multipart> for AsyncSocket {
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         let this = self.get_mut();
-        poll_send_pending(&this.core, &mut this.sink_pending, cx)
+        poll_send_pending(&mut this.core, &mut this.ticks, &mut this.sink_pending, cx)
     }
 
     fn start_send(self: Pin<&mut Self>, item: Multipart) -> Result<(), Self::Error> {
@@ -91,7 +94,7 @@ impl Sink<Multipart> for AsyncSocket {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         let this = self.get_mut();
-        poll_send_pending(&this.core, &mut this.sink_pending, cx)
+        poll_send_pending(&mut this.core, &mut this.ticks, &mut this.sink_pending, cx)
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
@@ -105,7 +108,7 @@ impl Sink<Multipart> for SendHalf {
 
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         let this = self.get_mut();
-        poll_send_pending(&this.core, &mut this.sink_pending, cx)
+        poll_send_pending(&mut this.core, &mut this.ticks, &mut this.sink_pending, cx)
     }
 
     fn start_send(self: Pin<&mut Self>, item: Multipart) -> Result<(), Self::Error> {
@@ -115,7 +118,7 @@ impl Sink<Multipart> for SendHalf {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         let this = self.get_mut();
-        poll_send_pending(&this.core, &mut this.sink_pending, cx)
+        poll_send_pending(&mut this.core, &mut this.ticks, &mut this.sink_pending, cx)
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
