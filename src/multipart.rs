@@ -117,6 +117,16 @@ impl Multipart {
         self.frames.back()
     }
 
+    /// The first frame, mutably.
+    pub fn front_mut(&mut self) -> Option<&mut Message> {
+        self.frames.front_mut()
+    }
+
+    /// The last frame, mutably (e.g. to replace a request's body with the reply).
+    pub fn back_mut(&mut self) -> Option<&mut Message> {
+        self.frames.back_mut()
+    }
+
     /// The frame at `index`.
     pub fn get(&self, index: usize) -> Option<&Message> {
         self.frames.get(index)
