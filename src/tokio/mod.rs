@@ -88,7 +88,9 @@
 //! 1. Always try the operation first, never wait on the descriptor first.
 //! 2. After a "would block", read `ZMQ_EVENTS` (which processes all pending
 //!    commands; a non-blocking send processes them at most once per
-//!    millisecond), and only sleep when it shows the wanted flag absent.
+//!    millisecond), and only sleep when it shows the wanted flag absent. (A
+//!    receive's `EAGAIN` is such a reading already: libzmq's non-blocking
+//!    receive processes every pending command and tries again before failing.)
 //! 3. Before sleeping, clear tokio's readiness only after that check, and check
 //!    again after clearing: an edge between the check and the clear would be
 //!    lost otherwise.

@@ -367,17 +367,24 @@ impl Readiness {
                     return Poll::Ready(done);
                 }
             }
-            let events = match socket.get_events() {
-                Ok(events) => events,
-                Err(e) => return Poll::Ready(Err(e.into())),
-            };
             let other = dir.other();
-            if events.contains(other.flag()) && self.waiters.is_waiting(other) {
-                self.waiters.wake_dir(other);
-            }
-            if events.contains(dir.flag()) && !retried {
-                retried = true;
-                continue;
+            // A receive's EAGAIN is itself a fresh reading: libzmq's non-blocking
+            // receive processes every pending command (unthrottled) and tries
+            // again before failing. A send's is not (its command processing is
+            // throttled), and when the other direction waits, the commands this
+            // call processed may have been its edge: then read ZMQ_EVENTS.
+            if dir == Direction::Send || self.waiters.is_waiting(other) {
+                let events = match socket.get_events() {
+                    Ok(events) => events,
+                    Err(e) => return Poll::Ready(Err(e.into())),
+                };
+                if events.contains(other.flag()) && self.waiters.is_waiting(other) {
+                    self.waiters.wake_dir(other);
+                }
+                if events.contains(dir.flag()) && !retried {
+                    retried = true;
+                    continue;
+                }
             }
             // Register first, then look at the reactor's readiness: an edge after
             // this point wakes the registered waker.
