@@ -235,9 +235,9 @@ impl Multipart {
 }
 
 /// A multipart send that did not complete ([`Socket::send_multipart_msg`],
-/// [`crate::tokio::AsyncSocket::send_multipart`]): libzmq's error, and how many
-/// frames went before it. The [`Multipart`] that was sent holds the frames that
-/// were not sent, untouched.
+/// `zmq::tokio::AsyncSocket::send_multipart` with the `tokio` feature):
+/// libzmq's error, and how many frames went before it. The [`Multipart`] that
+/// was sent holds the frames that were not sent, untouched.
 ///
 /// * `sent == 0`: nothing was sent; the message is whole, send it again later
 ///   (e.g. after `EAGAIN`). This is the case for every high-water-mark refusal:
