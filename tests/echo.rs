@@ -410,8 +410,22 @@ fn echo_demo_succeeds_and_loses_nothing() {
 
 #[test]
 fn hello_world_server_and_client() {
+    hello_world_scenario("hwserver", "hwclient");
+}
+
+/// The same pair written with the async API (examples/async/hw*.rs), and each
+/// against the other kind.
+#[cfg(feature = "tokio")]
+#[test]
+fn async_hello_world_server_and_client() {
+    hello_world_scenario("async_hwserver", "async_hwclient");
+    hello_world_scenario("async_hwserver", "hwclient");
+    hello_world_scenario("hwserver", "async_hwclient");
+}
+
+fn hello_world_scenario(server_name: &'static str, client_name: &'static str) {
     let mut server = Proc::start(
-        "hwserver",
+        server_name,
         &["tcp://127.0.0.1:*", "--count", "3", "--work-ms", "0"],
     );
     let line = server.wait_for_line(|_| true);
@@ -419,7 +433,7 @@ fn hello_world_server_and_client() {
         .strip_prefix("Bound to ")
         .unwrap_or_else(|| panic!("unexpected first line of hwserver: {line:?}"))
         .to_owned();
-    let client = Proc::start("hwclient", &[&endpoint, "--count", "3"]).finish();
+    let client = Proc::start(client_name, &[&endpoint, "--count", "3"]).finish();
     assert!(client.status.success(), "hwclient: {}", client.stderr);
     assert_eq!(
         client.stdout,
