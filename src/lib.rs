@@ -65,12 +65,15 @@ mod error;
 mod guard;
 mod message;
 mod monitor;
+mod multipart;
 mod poll;
 mod proxy;
 mod signal;
 mod socket;
 mod sockopt;
 mod timers;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 pub use auth::*;
 #[cfg(unix)]
@@ -80,6 +83,7 @@ pub use curve::*;
 pub use error::{Error, Result};
 pub use message::{Message, MessageWriter};
 pub use monitor::*;
+pub use multipart::{Multipart, MultipartSendError};
 pub use poll::*;
 pub use proxy::*;
 pub use signal::{catch_interrupts, interrupted};
