@@ -61,6 +61,7 @@ mod auth;
 mod bind_fd;
 mod context;
 mod curve;
+mod endpoint;
 mod error;
 mod guard;
 mod message;

@@ -232,6 +232,12 @@ impl Socket {
                 set()
             }
             zmq_sys::ZMQ_CONNECT_ROUTING_ID => self.guard().set_connect_routing_id(value, set),
+            zmq_sys::ZMQ_SNDHWM | zmq_sys::ZMQ_RCVHWM => self.guard().set_hwm(set),
+            zmq_sys::ZMQ_ROUTER_MANDATORY => {
+                self.guard()
+                    .check_router_mandatory(value.iter().any(|&b| b != 0))?;
+                set()
+            }
             zmq_sys::ZMQ_TOS => {
                 if let Ok(tos) = int() {
                     guard::check_ip_tos(tos)?;
@@ -820,9 +826,16 @@ socket_options! {
     ZMQ_RECONNECT_IVL_MAX: Int, get_reconnect_ivl_max / set_reconnect_ivl_max;
     /// Largest inbound message in bytes (-1: no limit); a peer sending a larger one is disconnected.
     ZMQ_MAXMSGSIZE: Int64, get_maxmsgsize / set_maxmsgsize;
-    /// High water mark of outbound messages per peer (0: no limit).
+    /// High water mark of outbound messages per peer (0: no limit); set it before the first `bind` or `connect`.
+    ///
+    /// Refused with `EINVAL` once the socket has been bound or connected: libzmq
+    /// 4.3.5 passes a new high-water mark to the peer of every pipe, including one
+    /// it has already freed while the pipe terminates (a use after free).
     ZMQ_SNDHWM: Int, get_sndhwm / set_sndhwm;
-    /// High water mark of inbound messages per peer (0: no limit).
+    /// High water mark of inbound messages per peer (0: no limit); set it before the first `bind` or `connect`.
+    ///
+    /// Refused with `EINVAL` once the socket has been bound or connected, as
+    /// [`Socket::set_sndhwm`] is.
     ZMQ_RCVHWM: Int, get_rcvhwm / set_rcvhwm;
     /// Maximum network hops of multicast packets (> 0).
     ZMQ_MULTICAST_HOPS: Int, get_multicast_hops / set_multicast_hops;
@@ -836,6 +849,9 @@ socket_options! {
     /// The endpoint last bound, with the real port of a `tcp://...:*` wildcard.
     ZMQ_LAST_ENDPOINT: String, get_last_endpoint / ;
     /// ROUTER: report unroutable messages (`EHOSTUNREACH`) instead of dropping them.
+    ///
+    /// `EINVAL` on a REP socket, which libzmq lets take this ROUTER option and then
+    /// aborts the process when a requester leaves (`rep.cpp:64`).
     #[doc(alias = "ZMQ_FAIL_UNROUTABLE")]
     #[doc(alias = "ZMQ_ROUTER_BEHAVIOR")]
     ZMQ_ROUTER_MANDATORY: Bool, / set_router_mandatory;
