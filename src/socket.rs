@@ -1126,6 +1126,14 @@ impl fmt::Display for ThreadSafeType {
 /// a `Socket` too, usable from one thread at a time like any other; convert it with
 /// `ThreadSafeSocket::try_from(socket)` to share it.
 ///
+/// **Two thread-safe sockets connected over `inproc://` can deadlock in libzmq
+/// 4.3.5** (SECURITY.md): each takes its own lock in every call, and a call that
+/// sends its inproc peer a command (connect, unbind, send, receive) while libzmq's
+/// reaper closes that peer waits for the peer's lock as the reaper waits for this
+/// one's; the context then never terminates. The crate cannot order itself with
+/// libzmq's reaper: close both sockets from one thread, or connect them over
+/// another transport.
+///
 /// ```
 /// # fn main() -> zmq::Result<()> {
 /// use zmq::{Message, RecvFlags, SendFlags, ThreadSafeSocket, ThreadSafeType};
