@@ -138,7 +138,10 @@ fn task_workers_stop_on_the_sinks_kill_signal() {
             )
         })
         .collect();
-    thread::sleep(Duration::from_millis(300));
+    // Let the workers connect, and their control subscriptions reach the sink
+    // (a KILL published before that is lost, and that worker runs on): nothing
+    // tells when, so a margin, wide for a loaded machine.
+    thread::sleep(Duration::from_millis(1000));
     vent.press_enter();
 
     let expected_cost = number_after(&vent.finish(), "Total expected cost: ", " msec");
