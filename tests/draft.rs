@@ -287,7 +287,10 @@ fn multipart_sends_are_einval_on_thread_safe_types() {
 /// Sends `body` to `group` until the DISH receives a message of that group (the
 /// radio learns of joins in the background, and over UDP the dish binds in the
 /// background), then drains what the repetition queued, using a marker message.
+/// The dish waits 100 ms for each probe, then up to `PATIENCE_MS` for every message
+/// after them (the callers expect them all).
 fn sync_group(radio: &Socket, dish: &Socket, group: &str) {
+    dish.set_rcvtimeo(100).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         assert!(Instant::now() < deadline, "group {group} never arrived");
@@ -299,6 +302,7 @@ fn sync_group(radio: &Socket, dish: &Socket, group: &str) {
             break;
         }
     }
+    dish.set_rcvtimeo(PATIENCE_MS).unwrap();
     radio
         .send_msg(&mut group_msg(group, "marker"), SendFlags::empty())
         .unwrap();

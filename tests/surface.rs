@@ -221,8 +221,10 @@ fn term_while_other_threads_hold_sockets_does_not_deadlock() {
 fn a_bound_pair_never_serves_a_second_peer() {
     within(Duration::from_secs(60), || {
         let ctx = Context::new().unwrap();
+        // Long waits for what must arrive, 1.5 s for what must not.
+        let (arrives, never) = (10_000, 1500);
         let server = ctx.socket(zmq::PAIR).unwrap();
-        server.set_rcvtimeo(1500).unwrap();
+        server.set_rcvtimeo(arrives).unwrap();
         server.bind("tcp://127.0.0.1:*").unwrap();
         let endpoint = server.get_last_endpoint().unwrap();
 
@@ -238,8 +240,10 @@ fn a_bound_pair_never_serves_a_second_peer() {
         second.connect(&endpoint).unwrap();
         // Its connection is made (the send is queued for it), but not served.
         second.send("second", SendFlags::empty()).unwrap();
+        server.set_rcvtimeo(never).unwrap();
         assert_eq!(server.recv_bytes(RecvFlags::empty()), Err(Error::EAGAIN));
         // The first peer still is.
+        server.set_rcvtimeo(arrives).unwrap();
         first.send("first again", SendFlags::empty()).unwrap();
         assert_eq!(
             server.recv_bytes(RecvFlags::empty()).unwrap(),
@@ -249,13 +253,14 @@ fn a_bound_pair_never_serves_a_second_peer() {
         drop(first);
         thread::sleep(Duration::from_millis(300));
         let _ = second.send("second again", SendFlags::DONTWAIT);
+        server.set_rcvtimeo(never).unwrap();
         assert_eq!(server.recv_bytes(RecvFlags::empty()), Err(Error::EAGAIN));
         // A peer that connects now is.
         let third = ctx.socket(zmq::PAIR).unwrap();
         third.set_linger(0).unwrap();
         third.connect(&endpoint).unwrap();
         third.send("third", SendFlags::empty()).unwrap();
-        server.set_rcvtimeo(10_000).unwrap();
+        server.set_rcvtimeo(arrives).unwrap();
         assert_eq!(server.recv_bytes(RecvFlags::empty()).unwrap(), b"third");
     });
 }
