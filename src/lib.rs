@@ -65,12 +65,14 @@ mod error;
 mod guard;
 mod message;
 mod monitor;
+mod owner;
 mod poll;
 mod proxy;
 mod signal;
 mod socket;
 mod sockopt;
 mod timers;
+mod tracker;
 
 pub use auth::*;
 #[cfg(unix)]
@@ -86,6 +88,7 @@ pub use signal::{catch_interrupts, interrupted};
 pub use socket::*;
 pub use sockopt::*;
 pub use timers::*;
+pub use tracker::MessageTracker;
 
 /// The raw declarations (`zmq-sys`), for what the safe API does not cover.
 pub use zmq_sys as sys;
@@ -136,6 +139,7 @@ pub fn has(capability: &str) -> bool {
 /// is_send::<zmq::Message>();
 /// fn is_send_sync<T: Send + Sync>() {}
 /// is_send_sync::<zmq::Context>();
+/// is_send_sync::<zmq::MessageTracker>();
 /// ```
 /// A message cannot be shared between threads (cloning writes to the source):
 /// ```compile_fail,E0277
