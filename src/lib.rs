@@ -59,6 +59,8 @@
 mod auth;
 #[cfg(unix)]
 mod bind_fd;
+mod cert_store;
+mod certificate;
 mod context;
 mod curve;
 mod error;
@@ -77,6 +79,8 @@ mod tracker;
 pub use auth::*;
 #[cfg(unix)]
 pub use bind_fd::BindFdError;
+pub use cert_store::CertificateStore;
+pub use certificate::{Certificate, CertificateError, CertificateErrorKind};
 pub use context::{Context, CONTEXT_OPTIONS};
 pub use curve::*;
 pub use error::{Error, Result};
