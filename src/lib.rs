@@ -68,6 +68,7 @@ mod guard;
 mod message;
 mod monitor;
 mod owner;
+mod peers;
 mod poll;
 mod proxy;
 mod signal;
@@ -86,6 +87,7 @@ pub use curve::*;
 pub use error::{Error, Result};
 pub use message::{Message, MessageWriter};
 pub use monitor::*;
+pub use peers::{Peer, PeerDirection, PeerStats, PeerTracker};
 pub use poll::*;
 pub use proxy::*;
 pub use signal::{catch_interrupts, interrupted};
@@ -144,6 +146,7 @@ pub fn has(capability: &str) -> bool {
 /// fn is_send_sync<T: Send + Sync>() {}
 /// is_send_sync::<zmq::Context>();
 /// is_send_sync::<zmq::MessageTracker>();
+/// is_send_sync::<zmq::PeerTracker>();
 /// ```
 /// A message cannot be shared between threads (cloning writes to the source):
 /// ```compile_fail,E0277
