@@ -36,6 +36,9 @@ const KEY_LEN: usize = 32;
 const KEY_Z85_LEN: usize = 40;
 /// The longest metadata name: ZMTP and ZAP carry names with a one-byte length.
 const MAX_NAME_LEN: usize = 255;
+/// The largest certificate file read. Real ones are a few hundred bytes; this
+/// keeps a wrong path (a log, a disk image) from being read whole.
+const MAX_FILE_LEN: u64 = 1 << 20;
 
 /// What went wrong with a certificate, for [`CertificateError::kind`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -623,6 +626,16 @@ fn read_file(path: &Path) -> Result<(String, u32), CertificateError> {
             CertificateError::new(CertificateErrorKind::Io, "not a regular file").in_file(path),
         );
     }
+    if meta.len() > MAX_FILE_LEN {
+        return Err(CertificateError::new(
+            CertificateErrorKind::Syntax,
+            format!(
+                "{} bytes: too large for a certificate (at most {MAX_FILE_LEN})",
+                meta.len()
+            ),
+        )
+        .in_file(path));
+    }
     #[cfg(unix)]
     let mode = {
         use std::os::unix::fs::PermissionsExt;
@@ -631,7 +644,7 @@ fn read_file(path: &Path) -> Result<(String, u32), CertificateError> {
     #[cfg(not(unix))]
     let mode = 0;
     let mut text = String::new();
-    io::Read::read_to_string(&mut &file, &mut text)
+    io::Read::read_to_string(&mut io::Read::take(&file, MAX_FILE_LEN), &mut text)
         .map_err(|e| CertificateError::io(path, "read it as UTF-8 text", e))?;
     Ok((text, mode))
 }

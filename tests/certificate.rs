@@ -199,6 +199,10 @@ fn bad_files_give_clear_errors() {
     );
     assert!(missing.to_string().contains("absent.key"));
     assert_eq!(Certificate::load(&dir.0).unwrap_err().kind(), Kind::Io);
+    let huge = fs::File::create(dir.path("huge.key")).unwrap();
+    huge.set_len(2 << 20).unwrap(); // sparse: nothing is written
+    let err = Certificate::load(dir.path("huge.key")).unwrap_err();
+    assert!(err.to_string().contains("too large"), "{err}");
     fs::write(dir.path("binary.key"), [0xff, 0xfe, 0]).unwrap();
     assert_eq!(
         Certificate::load(dir.path("binary.key"))
