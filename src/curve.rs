@@ -218,7 +218,7 @@ pub fn curve_public(secret_z85: &str) -> Result<String> {
 }
 
 /// A 32-byte binary key as 40 characters of Z85.
-fn key_to_z85(key: &[u8; KEY_LEN]) -> String {
+pub(crate) fn key_to_z85(key: &[u8; KEY_LEN]) -> String {
     let mut text = [0u8; KEY_Z85_LEN + 1];
     // SAFETY: key is 32 readable bytes (a multiple of 4, the only condition under
     // which zmq_z85_encode can fail); text has room for the 40 characters and NUL.

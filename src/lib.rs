@@ -59,6 +59,8 @@
 mod auth;
 #[cfg(unix)]
 mod bind_fd;
+mod cert_store;
+mod certificate;
 mod context;
 mod curve;
 mod endpoint;
@@ -67,6 +69,8 @@ mod guard;
 mod message;
 mod monitor;
 mod multipart;
+mod owner;
+mod peers;
 mod poll;
 mod proxy;
 mod signal;
@@ -75,22 +79,27 @@ mod sockopt;
 mod timers;
 #[cfg(feature = "tokio")]
 pub mod tokio;
+mod tracker;
 
 pub use auth::*;
 #[cfg(unix)]
 pub use bind_fd::BindFdError;
+pub use cert_store::CertificateStore;
+pub use certificate::{Certificate, CertificateError, CertificateErrorKind};
 pub use context::{Context, CONTEXT_OPTIONS};
 pub use curve::*;
 pub use error::{Error, Result};
 pub use message::{Message, MessageWriter};
 pub use monitor::*;
 pub use multipart::{Multipart, MultipartSendError};
+pub use peers::{Peer, PeerDirection, PeerStats, PeerTracker};
 pub use poll::*;
 pub use proxy::*;
 pub use signal::{catch_interrupts, interrupted};
 pub use socket::*;
 pub use sockopt::*;
 pub use timers::*;
+pub use tracker::MessageTracker;
 
 /// The raw declarations (`zmq-sys`), for what the safe API does not cover.
 pub use zmq_sys as sys;
@@ -141,6 +150,8 @@ pub fn has(capability: &str) -> bool {
 /// is_send::<zmq::Message>();
 /// fn is_send_sync<T: Send + Sync>() {}
 /// is_send_sync::<zmq::Context>();
+/// is_send_sync::<zmq::MessageTracker>();
+/// is_send_sync::<zmq::PeerTracker>();
 /// ```
 /// A message cannot be shared between threads (cloning writes to the source):
 /// ```compile_fail,E0277

@@ -253,11 +253,9 @@ impl Core {
         let fd = match registered {
             Ok(Ok(fd)) => fd,
             Ok(Err(e)) => return Err(RegisterError::Io(e.into_parts().1)),
-            Err(_) => {
-                return Err(RegisterError::NoReactor(
-                    "the tokio runtime has no I/O driver: build it with enable_io() or enable_all()",
-                ))
-            }
+            Err(_) => return Err(RegisterError::NoReactor(
+                "the tokio runtime has no I/O driver: build it with enable_io() or enable_all()",
+            )),
         };
         let waiters = Arc::new(Waiters {
             slots: Mutex::new([None, None]),
