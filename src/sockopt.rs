@@ -16,6 +16,7 @@ use std::ffi::{c_int, c_short, c_void};
 use std::mem::{align_of, size_of};
 use std::ptr;
 
+use crate::curve;
 use crate::error::{cvt, Error, Result};
 use crate::guard;
 use crate::socket::Socket;
@@ -177,12 +178,6 @@ const FIRST_CAPACITY: usize = 256;
 /// The largest buffer tried for an option of variable length (only `ZMQ_LAST_ENDPOINT`
 /// and `ZMQ_SOCKS_PROXY` can be longer than 255 bytes).
 const MAX_CAPACITY: usize = 64 * 1024;
-
-/// The length of a CURVE key in binary form.
-const CURVE_KEY_LEN: usize = 32;
-
-/// The length of a CURVE key in Z85 text.
-const CURVE_Z85_LEN: usize = 40;
 
 impl Socket {
     /// Sets an option from raw bytes (`zmq_setsockopt`), for options this crate does not
@@ -415,10 +410,10 @@ impl Socket {
     }
 
     fn get_curve_key_option(&self, option: c_int) -> Result<Vec<u8>> {
-        let mut key = vec![0u8; CURVE_KEY_LEN];
+        let mut key = vec![0u8; curve::KEY_LEN];
         let len = self.get_option_raw(option, &mut key)?;
         key.truncate(len);
-        if key.len() == CURVE_KEY_LEN {
+        if key.len() == curve::KEY_LEN {
             Ok(key)
         } else {
             Err(Error::EINVAL)
@@ -427,9 +422,9 @@ impl Socket {
 
     fn get_curve_key_z85_option(&self, option: c_int) -> Result<String> {
         // A buffer of 41 bytes asks libzmq for the Z85 text plus its NUL.
-        let mut text = [0u8; CURVE_Z85_LEN + 1];
+        let mut text = [0u8; curve::KEY_Z85_LEN + 1];
         self.get_option_raw(option, &mut text)?;
-        std::str::from_utf8(&text[..CURVE_Z85_LEN])
+        std::str::from_utf8(&text[..curve::KEY_Z85_LEN])
             .map(str::to_owned)
             .map_err(|_| Error::EILSEQ)
     }
