@@ -509,7 +509,8 @@ impl Message {
     /// replacement): set the group of each message once.
     #[doc(alias = "zmq_msg_set_group")]
     pub fn set_group(&mut self, group: &str) -> Result<()> {
-        if group.len() > crate::socket::GROUP_MAX_LENGTH {
+        // ZMQ_GROUP_MAX_LENGTH: the longest group libzmq accepts (255 bytes).
+        if group.len() > zmq_sys::ZMQ_GROUP_MAX_LENGTH as usize {
             return Err(Error::EINVAL);
         }
         let group = c_string(group)?;

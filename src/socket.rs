@@ -1008,10 +1008,6 @@ fn group_name(group: &str) -> Result<std::ffi::CString> {
     c_string(group)
 }
 
-/// The longest group name libzmq accepts (`ZMQ_GROUP_MAX_LENGTH`), in bytes.
-#[cfg(feature = "draft")]
-pub(crate) const GROUP_MAX_LENGTH: usize = 255;
-
 #[cfg(feature = "draft")]
 impl SocketType {
     /// Whether libzmq makes sockets of this type thread-safe (`ZMQ_THREAD_SAFE`):
