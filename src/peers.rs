@@ -51,9 +51,9 @@ use crate::error::{Error, Result};
 #[cfg(not(feature = "draft"))]
 use crate::monitor::MonitorEvent;
 use crate::monitor::{Monitor, MonitorEvents};
-use crate::poll::poll;
+use crate::poll::{poll, PollEvents};
 use crate::socket::{RecvFlags, SendFlags, Socket, SocketType};
-use crate::sockopt::{Mechanism, PollEvents};
+use crate::sockopt::Mechanism;
 
 /// Which side made a connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

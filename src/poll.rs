@@ -12,14 +12,29 @@
 //!   socket's `ZMQ_FD`, under the contract documented on [`poll`] (section "External
 //!   event loops"), since this module's own page is not public.
 
-use std::ffi::{c_int, c_long};
+use std::ffi::{c_int, c_long, c_short};
 use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
 use crate::error::{cvt, Error, Result};
 use crate::socket::Socket;
-use crate::sockopt::PollEvents;
+
+bitflags::bitflags! {
+    /// Readiness flags (`ZMQ_POLLIN` ...): what [`Socket::get_events`] reports, and the
+    /// `events` / `revents` of a `zmq_pollitem_t` (a C `short`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct PollEvents: c_short {
+        /// A message can be received without blocking (`ZMQ_POLLIN`).
+        const POLLIN = zmq_sys::ZMQ_POLLIN as c_short;
+        /// A message can be sent without blocking (`ZMQ_POLLOUT`).
+        const POLLOUT = zmq_sys::ZMQ_POLLOUT as c_short;
+        /// An error condition on a native file descriptor (`ZMQ_POLLERR`, `zmq_poll` only).
+        const POLLERR = zmq_sys::ZMQ_POLLERR as c_short;
+        /// Urgent data on a native file descriptor (`ZMQ_POLLPRI`, `zmq_poll` only).
+        const POLLPRI = zmq_sys::ZMQ_POLLPRI as c_short;
+    }
+}
 
 /// A native descriptor as [`PollItem::from_fd`] and [`Poller::add_fd`] take it.
 type RawFd = zmq_sys::zmq_fd_t;
@@ -445,10 +460,10 @@ mod poller {
     use std::ptr::NonNull;
     use std::sync::atomic::{AtomicU64, Ordering};
 
+    use super::PollEvents;
     use super::{c_len, c_timeout, sleep_ms, RawFd};
     use crate::error::{cvt, cvt_ptr, Error, Result};
     use crate::socket::Socket;
-    use crate::sockopt::PollEvents;
 
     /// What libzmq puts in `fd` for socket events (`retired_fd`).
     #[cfg(not(windows))]

@@ -19,6 +19,7 @@ use std::ptr;
 use crate::curve;
 use crate::error::{cvt, Error, Result};
 use crate::guard;
+use crate::poll::PollEvents;
 use crate::socket::Socket;
 #[cfg(doc)]
 use crate::socket::SocketType;
@@ -104,22 +105,6 @@ impl SocketOptionInfo {
     /// The option with this number.
     pub fn from_id(id: c_int) -> Option<&'static SocketOptionInfo> {
         SOCKET_OPTIONS.iter().find(|o| o.id == id)
-    }
-}
-
-bitflags::bitflags! {
-    /// Readiness flags (`ZMQ_POLLIN` ...): what [`Socket::get_events`] reports, and the
-    /// `events` / `revents` of a `zmq_pollitem_t` (a C `short`).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-    pub struct PollEvents: c_short {
-        /// A message can be received without blocking (`ZMQ_POLLIN`).
-        const POLLIN = zmq_sys::ZMQ_POLLIN as c_short;
-        /// A message can be sent without blocking (`ZMQ_POLLOUT`).
-        const POLLOUT = zmq_sys::ZMQ_POLLOUT as c_short;
-        /// An error condition on a native file descriptor (`ZMQ_POLLERR`, `zmq_poll` only).
-        const POLLERR = zmq_sys::ZMQ_POLLERR as c_short;
-        /// Urgent data on a native file descriptor (`ZMQ_POLLPRI`, `zmq_poll` only).
-        const POLLPRI = zmq_sys::ZMQ_POLLPRI as c_short;
     }
 }
 
