@@ -435,6 +435,7 @@ impl Message {
 /// The draft API's message properties: routing ids (SERVER, PEER) and groups
 /// (RADIO, DISH).
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 impl Message {
     /// The routing id of a message received on a SERVER or PEER socket
     /// (`zmq_msg_routing_id`): the peer that sent it, to reply to with

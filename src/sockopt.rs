@@ -743,6 +743,7 @@ macro_rules! socket_options {
                 $(#[doc(alias = $alias)])*
                 $(#[deprecated = $deprecated])?
                 $(#[cfg(feature = $draft)])?
+                $(#[cfg_attr(docsrs, doc(cfg(feature = $draft)))])?
             }
             option_setter! {
                 [$($setter)?] $kind $c;
@@ -751,6 +752,7 @@ macro_rules! socket_options {
                 $(#[doc(alias = $alias)])*
                 $(#[deprecated = $deprecated])?
                 $(#[cfg(feature = $draft)])?
+                $(#[cfg_attr(docsrs, doc(cfg(feature = $draft)))])?
             }
         )*}
 
