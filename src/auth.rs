@@ -14,6 +14,7 @@ use std::thread::JoinHandle;
 
 use crate::cert_store::CertificateStore;
 use crate::certificate::CertificateError;
+use crate::curve::{KEY_LEN, KEY_Z85_LEN};
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::socket::{RecvFlags, SendFlags, Socket, SocketType};
@@ -33,12 +34,6 @@ const STOP_CHECK_MS: i32 = 500;
 /// Frames kept from one request; a longer request is malformed anyway (a ZAP
 /// request has at most 8 frames after its envelope), the rest is read and dropped.
 const MAX_FRAMES: usize = 32;
-
-/// The length of a CURVE key in binary form.
-const KEY_LEN: usize = 32;
-
-/// The length of a CURVE key in Z85 text.
-const KEY_Z85_LEN: usize = 40;
 
 /// Which CURVE clients a domain admits.
 #[derive(Debug, Clone)]

@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::certificate::{Certificate, CertificateError, CertificateErrorKind};
+use crate::curve::KEY_LEN;
 
 /// The public certificates found in one directory, by public key: the CURVE
 /// clients a server admits, as czmq's `zcertstore` keeps them.
@@ -41,7 +42,7 @@ use crate::certificate::{Certificate, CertificateError, CertificateErrorKind};
 #[derive(Clone, Debug)]
 pub struct CertificateStore {
     dir: PathBuf,
-    certificates: HashMap<[u8; 32], Certificate>,
+    certificates: HashMap<[u8; KEY_LEN], Certificate>,
 }
 
 impl CertificateStore {
@@ -96,7 +97,7 @@ fn is_public_certificate_name(name: &std::ffi::OsStr) -> bool {
     !name.starts_with('.') && !name.ends_with("_secret")
 }
 
-fn read_dir(dir: &Path) -> Result<HashMap<[u8; 32], Certificate>, CertificateError> {
+fn read_dir(dir: &Path) -> Result<HashMap<[u8; KEY_LEN], Certificate>, CertificateError> {
     let io = |doing: &str, e: std::io::Error| {
         CertificateError::new(CertificateErrorKind::Io, format!("cannot {doing}: {e}")).in_file(dir)
     };
@@ -114,8 +115,8 @@ fn read_dir(dir: &Path) -> Result<HashMap<[u8; 32], Certificate>, CertificateErr
     }
     // In name order, so that which of two duplicates is reported is stable.
     names.sort();
-    let mut certificates: HashMap<[u8; 32], Certificate> = HashMap::with_capacity(names.len());
-    let mut from: HashMap<[u8; 32], PathBuf> = HashMap::with_capacity(names.len());
+    let mut certificates: HashMap<[u8; KEY_LEN], Certificate> = HashMap::with_capacity(names.len());
+    let mut from: HashMap<[u8; KEY_LEN], PathBuf> = HashMap::with_capacity(names.len());
     for path in names {
         let cert = Certificate::load(&path)?;
         if let Some(first) = from.get(cert.public_key()) {

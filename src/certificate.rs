@@ -27,13 +27,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::curve::CurveKeyPair;
+use crate::curve::{CurveKeyPair, KEY_LEN, KEY_Z85_LEN};
 use crate::socket::Socket;
 
-/// The length of a CURVE key in binary form.
-const KEY_LEN: usize = 32;
-/// The length of a CURVE key as Z85 text.
-const KEY_Z85_LEN: usize = 40;
 /// The longest metadata name: ZMTP and ZAP carry names with a one-byte length.
 const MAX_NAME_LEN: usize = 255;
 /// The largest certificate file read. Real ones are a few hundred bytes; this

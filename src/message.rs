@@ -435,6 +435,7 @@ impl Message {
 /// The draft API's message properties: routing ids (SERVER, PEER) and groups
 /// (RADIO, DISH).
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 impl Message {
     /// The routing id of a message received on a SERVER or PEER socket
     /// (`zmq_msg_routing_id`): the peer that sent it, to reply to with
@@ -509,7 +510,8 @@ impl Message {
     /// replacement): set the group of each message once.
     #[doc(alias = "zmq_msg_set_group")]
     pub fn set_group(&mut self, group: &str) -> Result<()> {
-        if group.len() > crate::socket::GROUP_MAX_LENGTH {
+        // ZMQ_GROUP_MAX_LENGTH: the longest group libzmq accepts (255 bytes).
+        if group.len() > zmq_sys::ZMQ_GROUP_MAX_LENGTH as usize {
             return Err(Error::EINVAL);
         }
         let group = c_string(group)?;

@@ -284,6 +284,7 @@ impl From<&Arc<[u8]>> for Message {
 }
 
 #[cfg(feature = "bytes")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bytes")))]
 impl From<bytes::Bytes> for Message {
     /// Takes the `Bytes` without copying its bytes (feature `bytes`): libzmq holds
     /// it until it releases the content. One Rust allocation (the box holding the
@@ -301,6 +302,7 @@ impl From<bytes::Bytes> for Message {
 }
 
 #[cfg(feature = "bytes")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bytes")))]
 impl From<bytes::BytesMut> for Message {
     /// Freezes the buffer and takes it without copying, as `From<bytes::Bytes>`.
     fn from(data: bytes::BytesMut) -> Message {

@@ -1,44 +1,8 @@
 //! [`PeerTracker`]: who is connected to a socket, kept up to date from its monitor
 //! events, to query or to wait on.
 //!
-//! # What libzmq's events can and cannot tell
-//!
-//! A connection shows up as `ACCEPTED` (bind side) or `CONNECTED` (connect side)
-//! with its OS socket, then `HANDSHAKE_SUCCEEDED` (or a `HANDSHAKE_FAILED_*`), and
-//! ends with `DISCONNECTED` when the peer goes or the connection fails
-//! (`stream_engine_base_t::error`). From that:
-//!
-//! * **Identity of a connection.** The OS socket (fd) of `ACCEPTED`, `CONNECTED`
-//!   and `DISCONNECTED` names a connection while it lives (libzmq closes it only
-//!   after `DISCONNECTED` is queued, so a reused number means the old connection is
-//!   gone). The handshake events carry no fd: with the draft API the tracker reads
-//!   format 2 events, which name both ends of the connection, and matches them
-//!   exactly; with format 1 they name only the listening or connected endpoint,
-//!   and when several peers of one endpoint are mid-handshake at once, the tracker
-//!   assumes they finish in the order they connected.
-//! * **Remote address.** Format 2 events carry it (`tcp://ip:port` of the peer
-//!   for accepted connections). Otherwise the tracker asks the OS for the
-//!   addresses of the event's socket (`getpeername`/`getsockname`, Unix), and keeps
-//!   them only if they match what the event says (the local address, the
-//!   connected port) and the connection did not end before it looked: a number
-//!   reused by a newer connection cannot give a wrong address. Unknown (`None`)
-//!   otherwise, and for IPC peers and on Windows in format 1.
-//! * **Mechanism.** No event names it. libzmq fixes a connection's mechanism from
-//!   the socket's options when `bind`/`connect` is called, so the tracker takes
-//!   `ZMQ_MECHANISM` when you bind or connect through it ([`PeerTracker::bind`],
-//!   [`PeerTracker::connect`]), and else the socket's mechanism when the tracker
-//!   was made.
-//! * **Connected since.** When the tracker saw the handshake succeed: events carry
-//!   no time; the tracker's thread reads them as they come.
-//! * **What libzmq does not report.** Connections this socket ends itself:
-//!   `disconnect` closes a connection without any event on this side (use
-//!   [`PeerTracker::disconnect`], or [`PeerTracker::forget`] after
-//!   `Socket::disconnect`); `unbind` ends the listener's connections with one
-//!   `CLOSED` event for the listener, which the tracker applies to them. Inproc
-//!   connections have no events at all and are not seen. A peer that vanishes
-//!   without closing its TCP connection (power loss, a cut cable) is seen only
-//!   when libzmq notices: set `ZMQ_HEARTBEAT_IVL` (or TCP keepalive) for that. A
-//!   killed process is seen at once: its kernel closes the connection.
+//! The user documentation, including what libzmq's events can and cannot tell,
+//! is on [`PeerTracker`] (this module is private).
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -51,9 +15,9 @@ use crate::error::{Error, Result};
 #[cfg(not(feature = "draft"))]
 use crate::monitor::MonitorEvent;
 use crate::monitor::{Monitor, MonitorEvents};
-use crate::poll::poll;
+use crate::poll::{poll, PollEvents};
 use crate::socket::{RecvFlags, SendFlags, Socket, SocketType};
-use crate::sockopt::{Mechanism, PollEvents};
+use crate::sockopt::Mechanism;
 
 /// Which side made a connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -210,9 +174,9 @@ impl Shared {
 /// `monitor_socket` on the socket would take it over) and reads the events on a
 /// thread of its own, so it is `Send + Sync` and needs no polling. Make it before
 /// the socket binds or connects (earlier connections are not seen), after its
-/// security options are set (see the module docs on the mechanism), and bind,
-/// connect and disconnect through it where you can. The module docs say what
-/// libzmq's events can and cannot tell.
+/// security options are set (see *Mechanism* below), and bind, connect and
+/// disconnect through it where you can. The last section says what libzmq's events
+/// can and cannot tell.
 ///
 /// ```
 /// use std::time::Duration;
@@ -236,6 +200,45 @@ impl Shared {
 /// assert!(tracker.wait_for_count(0, Duration::from_secs(30)).is_some());
 /// # Ok::<(), zmq::Error>(())
 /// ```
+///
+/// # What libzmq's events can and cannot tell
+///
+/// A connection shows up as `ACCEPTED` (bind side) or `CONNECTED` (connect side)
+/// with its OS socket, then `HANDSHAKE_SUCCEEDED` (or a `HANDSHAKE_FAILED_*`), and
+/// ends with `DISCONNECTED` when the peer goes or the connection fails
+/// (`stream_engine_base_t::error`). From that:
+///
+/// * **Identity of a connection.** The OS socket (fd) of `ACCEPTED`, `CONNECTED`
+///   and `DISCONNECTED` names a connection while it lives (libzmq closes it only
+///   after `DISCONNECTED` is queued, so a reused number means the old connection is
+///   gone). The handshake events carry no fd: with the draft API the tracker reads
+///   format 2 events, which name both ends of the connection, and matches them
+///   exactly; with format 1 they name only the listening or connected endpoint,
+///   and when several peers of one endpoint are mid-handshake at once, the tracker
+///   assumes they finish in the order they connected.
+/// * **Remote address.** Format 2 events carry it (`tcp://ip:port` of the peer
+///   for accepted connections). Otherwise the tracker asks the OS for the
+///   addresses of the event's socket (`getpeername`/`getsockname`, Unix), and keeps
+///   them only if they match what the event says (the local address, the
+///   connected port) and the connection did not end before it looked: a number
+///   reused by a newer connection cannot give a wrong address. Unknown (`None`)
+///   otherwise, and for IPC peers and on Windows in format 1.
+/// * **Mechanism.** No event names it. libzmq fixes a connection's mechanism from
+///   the socket's options when `bind`/`connect` is called, so the tracker takes
+///   `ZMQ_MECHANISM` when you bind or connect through it ([`PeerTracker::bind`],
+///   [`PeerTracker::connect`]), and else the socket's mechanism when the tracker
+///   was made.
+/// * **Connected since.** When the tracker saw the handshake succeed: events carry
+///   no time; the tracker's thread reads them as they come.
+/// * **What libzmq does not report.** Connections this socket ends itself:
+///   `disconnect` closes a connection without any event on this side (use
+///   [`PeerTracker::disconnect`], or [`PeerTracker::forget`] after
+///   `Socket::disconnect`); `unbind` ends the listener's connections with one
+///   `CLOSED` event for the listener, which the tracker applies to them. Inproc
+///   connections have no events at all and are not seen. A peer that vanishes
+///   without closing its TCP connection (power loss, a cut cable) is seen only
+///   when libzmq notices: set `ZMQ_HEARTBEAT_IVL` (or TCP keepalive) for that. A
+///   killed process is seen at once: its kernel closes the connection.
 pub struct PeerTracker {
     shared: Arc<Shared>,
     /// Connected to the tracker thread's wake socket; in a mutex only so that the

@@ -23,7 +23,7 @@ macro_rules! socket_types {
         #[repr(i32)]
         #[non_exhaustive]
         pub enum SocketType {
-            $( $(#[doc = $doc])* $(#[cfg($cfg)])? $variant = zmq_sys::$c, )*
+            $( $(#[doc = $doc])* $(#[cfg($cfg)])? $(#[cfg_attr(docsrs, doc(cfg($cfg)))])? $variant = zmq_sys::$c, )*
         }
 
         impl SocketType {
@@ -56,6 +56,7 @@ macro_rules! socket_types {
         $(
             #[doc = concat!("`", stringify!($c), "`: [`SocketType::", stringify!($variant), "`], for porting C code.")]
             $(#[cfg($cfg)])?
+            $(#[cfg_attr(docsrs, doc(cfg($cfg)))])?
             pub const $alias: SocketType = SocketType::$variant;
         )*
     };
@@ -459,6 +460,7 @@ impl Socket {
     /// # }
     /// ```
     #[cfg(feature = "draft")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
     pub fn allow_udp_dish(&self) -> Result<()> {
         self.guard.allow_udp_dish()
     }
@@ -855,6 +857,7 @@ impl Socket {
 /// The draft API's socket calls: groups (`zmq_join`, `zmq_leave`) and peers
 /// (`zmq_connect_peer`).
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 impl Socket {
     /// For a DGRAM socket, `EAGAIN` unless it can take a frame now (`ZMQ_EVENTS` has
     /// `POLLOUT`).
@@ -1008,11 +1011,8 @@ fn group_name(group: &str) -> Result<std::ffi::CString> {
     c_string(group)
 }
 
-/// The longest group name libzmq accepts (`ZMQ_GROUP_MAX_LENGTH`), in bytes.
 #[cfg(feature = "draft")]
-pub(crate) const GROUP_MAX_LENGTH: usize = 255;
-
-#[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 impl SocketType {
     /// Whether libzmq makes sockets of this type thread-safe (`ZMQ_THREAD_SAFE`):
     /// SERVER, CLIENT, RADIO, DISH, GATHER, SCATTER, PEER and CHANNEL, which
@@ -1036,6 +1036,7 @@ impl SocketType {
 /// [`ThreadSafeSocket`] can have. Each converts into the [`SocketType`] of the same
 /// name.
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(i32)]
 #[non_exhaustive]
@@ -1059,6 +1060,7 @@ pub enum ThreadSafeType {
 }
 
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 impl ThreadSafeType {
     /// Every thread-safe socket type.
     pub const ALL: &'static [ThreadSafeType] = &[
@@ -1074,6 +1076,7 @@ impl ThreadSafeType {
 }
 
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 impl From<ThreadSafeType> for SocketType {
     fn from(t: ThreadSafeType) -> SocketType {
         match t {
@@ -1090,6 +1093,7 @@ impl From<ThreadSafeType> for SocketType {
 }
 
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 impl TryFrom<SocketType> for ThreadSafeType {
     type Error = Error;
 
@@ -1104,6 +1108,7 @@ impl TryFrom<SocketType> for ThreadSafeType {
 }
 
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 impl fmt::Display for ThreadSafeType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&SocketType::from(*self), f)
@@ -1165,6 +1170,7 @@ impl fmt::Display for ThreadSafeType {
 /// # }
 /// ```
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 pub struct ThreadSafeSocket {
     // Never handed out mutably (no DerefMut, no `&mut` accessor): `&mut Socket` would
     // allow `mem::replace` with a classic socket, which must not become Sync.
@@ -1174,6 +1180,7 @@ pub struct ThreadSafeSocket {
 
 // (ThreadSafeSocket is Send because Socket is.)
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 // SAFETY: a `&ThreadSafeSocket` lets several threads call `&self` methods of
 // the inner `Socket` at the same time (directly through Deref, or by handing the
 // `&Socket` to poll/proxy/monitor functions of this crate). That is sound because:
@@ -1209,6 +1216,7 @@ pub struct ThreadSafeSocket {
 unsafe impl Sync for ThreadSafeSocket {}
 
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 impl ThreadSafeSocket {
     /// A new socket of a thread-safe type (`zmq_socket`): `EINVAL` for a classic
     /// type such as REQ or PAIR, which must stay a [`Socket`]. See also
@@ -1244,6 +1252,7 @@ impl ThreadSafeSocket {
 }
 
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 impl TryFrom<Socket> for ThreadSafeSocket {
     type Error = Error;
 
@@ -1260,6 +1269,7 @@ impl TryFrom<Socket> for ThreadSafeSocket {
 }
 
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 impl std::ops::Deref for ThreadSafeSocket {
     type Target = Socket;
 
@@ -1269,6 +1279,7 @@ impl std::ops::Deref for ThreadSafeSocket {
 }
 
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 impl AsRef<Socket> for ThreadSafeSocket {
     fn as_ref(&self) -> &Socket {
         &self.socket
@@ -1276,6 +1287,7 @@ impl AsRef<Socket> for ThreadSafeSocket {
 }
 
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 impl fmt::Debug for ThreadSafeSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ThreadSafeSocket")
@@ -1286,6 +1298,7 @@ impl fmt::Debug for ThreadSafeSocket {
 }
 
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 impl Context {
     /// A new socket of a thread-safe type, shareable between threads
     /// ([`ThreadSafeSocket`]; `zmq_socket`).

@@ -16,8 +16,10 @@ use std::ffi::{c_int, c_short, c_void};
 use std::mem::{align_of, size_of};
 use std::ptr;
 
+use crate::curve;
 use crate::error::{cvt, Error, Result};
 use crate::guard;
+use crate::poll::PollEvents;
 use crate::socket::Socket;
 #[cfg(doc)]
 use crate::socket::SocketType;
@@ -106,22 +108,6 @@ impl SocketOptionInfo {
     }
 }
 
-bitflags::bitflags! {
-    /// Readiness flags (`ZMQ_POLLIN` ...): what [`Socket::get_events`] reports, and the
-    /// `events` / `revents` of a `zmq_pollitem_t` (a C `short`).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-    pub struct PollEvents: c_short {
-        /// A message can be received without blocking (`ZMQ_POLLIN`).
-        const POLLIN = zmq_sys::ZMQ_POLLIN as c_short;
-        /// A message can be sent without blocking (`ZMQ_POLLOUT`).
-        const POLLOUT = zmq_sys::ZMQ_POLLOUT as c_short;
-        /// An error condition on a native file descriptor (`ZMQ_POLLERR`, `zmq_poll` only).
-        const POLLERR = zmq_sys::ZMQ_POLLERR as c_short;
-        /// Urgent data on a native file descriptor (`ZMQ_POLLPRI`, `zmq_poll` only).
-        const POLLPRI = zmq_sys::ZMQ_POLLPRI as c_short;
-    }
-}
-
 /// A security mechanism (`ZMQ_MECHANISM`), chosen by the security options set on the
 /// socket: `ZMQ_PLAIN_*` selects PLAIN, `ZMQ_CURVE_*` CURVE, `ZMQ_GSSAPI_*` GSSAPI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -177,12 +163,6 @@ const FIRST_CAPACITY: usize = 256;
 /// The largest buffer tried for an option of variable length (only `ZMQ_LAST_ENDPOINT`
 /// and `ZMQ_SOCKS_PROXY` can be longer than 255 bytes).
 const MAX_CAPACITY: usize = 64 * 1024;
-
-/// The length of a CURVE key in binary form.
-const CURVE_KEY_LEN: usize = 32;
-
-/// The length of a CURVE key in Z85 text.
-const CURVE_Z85_LEN: usize = 40;
 
 impl Socket {
     /// Sets an option from raw bytes (`zmq_setsockopt`), for options this crate does not
@@ -415,10 +395,10 @@ impl Socket {
     }
 
     fn get_curve_key_option(&self, option: c_int) -> Result<Vec<u8>> {
-        let mut key = vec![0u8; CURVE_KEY_LEN];
+        let mut key = vec![0u8; curve::KEY_LEN];
         let len = self.get_option_raw(option, &mut key)?;
         key.truncate(len);
-        if key.len() == CURVE_KEY_LEN {
+        if key.len() == curve::KEY_LEN {
             Ok(key)
         } else {
             Err(Error::EINVAL)
@@ -427,9 +407,9 @@ impl Socket {
 
     fn get_curve_key_z85_option(&self, option: c_int) -> Result<String> {
         // A buffer of 41 bytes asks libzmq for the Z85 text plus its NUL.
-        let mut text = [0u8; CURVE_Z85_LEN + 1];
+        let mut text = [0u8; curve::KEY_Z85_LEN + 1];
         self.get_option_raw(option, &mut text)?;
-        std::str::from_utf8(&text[..CURVE_Z85_LEN])
+        std::str::from_utf8(&text[..curve::KEY_Z85_LEN])
             .map(str::to_owned)
             .map_err(|_| Error::EILSEQ)
     }
@@ -763,6 +743,7 @@ macro_rules! socket_options {
                 $(#[doc(alias = $alias)])*
                 $(#[deprecated = $deprecated])?
                 $(#[cfg(feature = $draft)])?
+                $(#[cfg_attr(docsrs, doc(cfg(feature = $draft)))])?
             }
             option_setter! {
                 [$($setter)?] $kind $c;
@@ -771,6 +752,7 @@ macro_rules! socket_options {
                 $(#[doc(alias = $alias)])*
                 $(#[deprecated = $deprecated])?
                 $(#[cfg(feature = $draft)])?
+                $(#[cfg_attr(docsrs, doc(cfg(feature = $draft)))])?
             }
         )*}
 

@@ -32,8 +32,8 @@ use ::tokio::io::Interest;
 
 use crate::error::Error;
 use crate::multipart::MultipartSendError;
+use crate::poll::PollEvents;
 use crate::socket::Socket;
-use crate::sockopt::PollEvents;
 
 /// Which way an operation goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
