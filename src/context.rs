@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use crate::error::{cvt, cvt_ptr, Error, Result};
 use crate::guard;
 use crate::socket::{Socket, SocketType};
+use crate::sockopt::{doc_line, OptionKind};
 
 /// The owner of one `zmq_ctx_new` context. Dropped when the last [`Context`] clone
 /// and the last [`Socket`] made from it are gone; that drop runs `zmq_ctx_term`,
@@ -88,68 +89,183 @@ impl fmt::Debug for Context {
     }
 }
 
-/// `true` when the optional macro fragment is there.
-macro_rules! present {
-    () => {
-        false
+/// The description of one context option, as listed in [`CONTEXT_OPTIONS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct ContextOptionInfo {
+    /// The C name, e.g. `"ZMQ_IO_THREADS"`.
+    pub name: &'static str,
+    /// The option number passed to `zmq_ctx_set` / `zmq_ctx_get`.
+    pub id: c_int,
+    /// The value type: [`OptionKind::Int`] (`i32`) or [`OptionKind::Bool`] (`bool`).
+    pub kind: OptionKind,
+    /// Whether libzmq can read it (and [`Context`] has a `get_` method for it).
+    pub get: bool,
+    /// Whether libzmq can set it (and [`Context`] has a setter for it).
+    pub set: bool,
+    /// Whether it belongs to libzmq's draft API (present only with the `draft` feature).
+    pub draft: bool,
+    /// A one-line description.
+    pub doc: &'static str,
+}
+
+impl ContextOptionInfo {
+    /// The option with this C name.
+    ///
+    /// ```
+    /// let io = zmq::ContextOptionInfo::find("ZMQ_IO_THREADS").unwrap();
+    /// assert!(io.get && io.set);
+    /// assert_eq!(io.kind, zmq::OptionKind::Int);
+    /// ```
+    pub fn find(name: &str) -> Option<&'static ContextOptionInfo> {
+        CONTEXT_OPTIONS.iter().find(|o| o.name == name)
+    }
+
+    /// The option with this number.
+    pub fn from_id(id: c_int) -> Option<&'static ContextOptionInfo> {
+        CONTEXT_OPTIONS.iter().find(|o| o.id == id)
+    }
+}
+
+/// The Rust type of a context option of this kind.
+macro_rules! context_value_type {
+    (Int) => {
+        i32
     };
-    ($x:ident) => {
-        true
+    (Bool) => {
+        bool
     };
 }
 
-/// The option table: `ZMQ_NAME: type, getter / setter, "doc";`, the getter or setter
-/// left out when libzmq has none, with an optional `#[cfg(feature = "draft")]` marker
-/// in front of the options of libzmq's draft API.
-macro_rules! context_int_options {
-    ($( $(#[cfg($cfg:meta)])? $opt:ident: $ty:ty, $($getter:ident)? / $($setter:ident)?, $doc:literal; )*) => {
-        /// The context options of libzmq 4.3.5, as `(name, ZMQ_ constant, get, set)`
-        /// (with the `draft` feature, the draft options too).
-        pub const CONTEXT_OPTIONS: &[(&str, c_int, bool, bool)] = &[
-            $( $(#[cfg($cfg)])? (stringify!($opt), zmq_sys::$opt, present!($($getter)?), present!($($setter)?)), )*
-        ];
+/// The getter of one context option (nothing for `[]`).
+macro_rules! context_getter {
+    ([] $kind:ident $opt:ident; $(#[$attr:meta])*) => {};
+    ([$getter:ident] $kind:ident $opt:ident; $(#[$attr:meta])*) => {
+        #[doc = concat!("Reads `", stringify!($opt), "` (`zmq_ctx_get`).")]
+        #[doc = ""]
+        $(#[$attr])*
+        #[doc(alias = "zmq_ctx_get")]
+        pub fn $getter(&self) -> Result<context_value_type!($kind)> {
+            self.get_raw(zmq_sys::$opt)
+                .map(<context_value_type!($kind) as ContextValue>::from_c)
+        }
+    };
+}
+
+/// The setter of one context option (nothing for `[]`).
+macro_rules! context_setter {
+    ([] $kind:ident $opt:ident; $(#[$attr:meta])*) => {};
+    ([$setter:ident] $kind:ident $opt:ident; $(#[$attr:meta])*) => {
+        #[doc = concat!("Sets `", stringify!($opt), "` (`zmq_ctx_set`).")]
+        #[doc = ""]
+        $(#[$attr])*
+        #[doc = ""]
+        #[doc = "Values libzmq rejects give `EINVAL`."]
+        #[doc(alias = "zmq_ctx_set")]
+        pub fn $setter(&self, value: context_value_type!($kind)) -> Result<()> {
+            self.set_raw(zmq_sys::$opt, value.to_c())
+        }
+    };
+}
+
+/// The option table, in the socket-option table's dialect (`src/sockopt.rs`): doc
+/// lines, an optional `#[cfg(feature = "draft")]` marker for libzmq's draft options,
+/// then `ZMQ_NAME: Kind, getter / setter;`, the getter or setter left out when libzmq
+/// has none. It generates [`CONTEXT_OPTIONS`] and the methods.
+macro_rules! context_options {
+    ($(
+        #[doc = $doc:literal]
+        $(#[doc = $more:literal])*
+        $(#[cfg(feature = $draft:literal)])?
+        $opt:ident: $kind:ident, $($getter:ident)? / $($setter:ident)?;
+    )*) => {
+        /// The context options of libzmq 4.3.5 (with the `draft` feature, the draft
+        /// options too), with the value type and the access libzmq implements. Each
+        /// entry with `get` has a `get_<name>` method on [`Context`], each with `set` a
+        /// setter.
+        ///
+        /// ```
+        /// let blocky = zmq::ContextOptionInfo::find("ZMQ_BLOCKY").unwrap();
+        /// assert_eq!(blocky.kind, zmq::OptionKind::Bool);
+        /// assert!(zmq::CONTEXT_OPTIONS.iter().any(|o| o.get && !o.set));
+        /// ```
+        pub const CONTEXT_OPTIONS: &[ContextOptionInfo] = &[$(
+            $(#[cfg(feature = $draft)])?
+            ContextOptionInfo {
+                name: stringify!($opt),
+                id: zmq_sys::$opt,
+                kind: OptionKind::$kind,
+                get: present!($($getter)?),
+                set: present!($($setter)?),
+                draft: present!($($draft)?),
+                doc: doc_line($doc),
+            },
+        )*];
 
         $(
             // One impl block per option, so that its cfg marker covers both methods.
-            $(#[cfg($cfg)])?
-            $(#[cfg_attr(docsrs, doc(cfg($cfg)))])?
+            $(#[cfg(feature = $draft)])?
+            $(#[cfg_attr(docsrs, doc(cfg(feature = $draft)))])?
             impl Context {
-                $(
-                    #[doc = concat!("Reads `", stringify!($opt), "` (`zmq_ctx_get`): ", $doc)]
-                    #[doc(alias = "zmq_ctx_get")]
-                    pub fn $getter(&self) -> Result<$ty> {
-                        self.get_raw(zmq_sys::$opt).map(<$ty as ContextValue>::from_c)
-                    }
-                )?
-                $(
-                    #[doc = concat!("Sets `", stringify!($opt), "` (`zmq_ctx_set`): ", $doc)]
-                    #[doc = ""]
-                    #[doc = "Values libzmq rejects give `EINVAL`."]
-                    #[doc(alias = "zmq_ctx_set")]
-                    pub fn $setter(&self, value: $ty) -> Result<()> {
-                        self.set_raw(zmq_sys::$opt, value.to_c())
-                    }
-                )?
+                context_getter! {
+                    [$($getter)?] $kind $opt;
+                    #[doc = $doc]
+                    $(#[doc = $more])*
+                }
+                context_setter! {
+                    [$($setter)?] $kind $opt;
+                    #[doc = $doc]
+                    $(#[doc = $more])*
+                }
             }
         )*
     };
 }
 
-context_int_options! {
-    ZMQ_IO_THREADS: i32, get_io_threads / set_io_threads, "The number of I/O threads (default 1); takes effect when the context makes its first socket. At most 1024, and no more than the process can open descriptors and start threads for (`RLIMIT_NOFILE`, `RLIMIT_NPROC`): `EINVAL` beyond, where libzmq would abort the process when it starts them.";
-    ZMQ_MAX_SOCKETS: i32, get_max_sockets / set_max_sockets, "The maximum number of sockets (default 1023).";
-    ZMQ_SOCKET_LIMIT: i32, get_socket_limit /, "The largest `ZMQ_MAX_SOCKETS` this build allows.";
-    ZMQ_THREAD_PRIORITY: i32, / set_thread_priority, "The OS scheduling priority of the I/O threads: 1 to 99 under `SCHED_FIFO` or `SCHED_RR`; under other policies any value above 0 makes libzmq lower their nice value by 20. Checked with the policy set so far by applying both to a throwaway thread, as libzmq will apply them to its threads (where a failure aborts the process): `EINVAL` for a value the OS rejects, `EPERM` without the privilege (`CAP_SYS_NICE`, `RLIMIT_RTPRIO`, `RLIMIT_NICE`). Set the priority before a real-time policy.";
-    ZMQ_THREAD_SCHED_POLICY: i32, get_thread_sched_policy / set_thread_sched_policy, "The OS scheduling policy of the I/O threads (`libc::SCHED_OTHER`, `SCHED_FIFO`, `SCHED_RR`, `SCHED_BATCH`, `SCHED_IDLE`). Checked with the priority set so far, as for `set_thread_priority`: `EINVAL` for a policy the OS rejects (or a real-time one without a priority of 1 to 99 set first), `EPERM` without the privilege.";
-    ZMQ_MAX_MSGSZ: i32, get_max_msgsz / set_max_msgsz, "The largest message size the context accepts.";
-    ZMQ_MSG_T_SIZE: i32, get_msg_t_size /, "`sizeof(zmq_msg_t)` as the linked library sees it (64).";
-    ZMQ_THREAD_AFFINITY_CPU_ADD: i32, / add_thread_affinity_cpu, "Pins the I/O threads to this CPU (adds it to the affinity set). `EINVAL` for a CPU outside the process's own affinity set (Linux), which libzmq could not pin its threads to (it would abort).";
-    ZMQ_THREAD_AFFINITY_CPU_REMOVE: i32, / remove_thread_affinity_cpu, "Removes a CPU from the affinity set (`EINVAL` if it was not in it).";
-    ZMQ_THREAD_NAME_PREFIX: i32, get_thread_name_prefix / set_thread_name_prefix, "A numeric prefix for the names of the I/O threads.";
-    ZMQ_IPV6: bool, get_ipv6 / set_ipv6, "Whether sockets made from now on use IPv6 (default false).";
-    ZMQ_BLOCKY: bool, get_blocky / set_blocky, "Whether terminating the context waits for pending messages by default (default true; false makes the default linger of new sockets 0).";
+context_options! {
+    /// The number of I/O threads (default 1); takes effect when the context makes its first
+    /// socket. At most 1024, and no more than the process can open descriptors and start
+    /// threads for (`RLIMIT_NOFILE`, `RLIMIT_NPROC`): `EINVAL` beyond, where libzmq would
+    /// abort the process when it starts them.
+    ZMQ_IO_THREADS: Int, get_io_threads / set_io_threads;
+    /// The maximum number of sockets (default 1023).
+    ZMQ_MAX_SOCKETS: Int, get_max_sockets / set_max_sockets;
+    /// The largest `ZMQ_MAX_SOCKETS` this build allows.
+    ZMQ_SOCKET_LIMIT: Int, get_socket_limit /;
+    /// The OS scheduling priority of the I/O threads: 1 to 99 under `SCHED_FIFO` or
+    /// `SCHED_RR`; under other policies any value above 0 makes libzmq lower their nice
+    /// value by 20. Checked with the policy set so far by applying both to a throwaway
+    /// thread, as libzmq will apply them to its threads (where a failure aborts the
+    /// process): `EINVAL` for a value the OS rejects, `EPERM` without the privilege
+    /// (`CAP_SYS_NICE`, `RLIMIT_RTPRIO`, `RLIMIT_NICE`). Set the priority before a
+    /// real-time policy.
+    ZMQ_THREAD_PRIORITY: Int, / set_thread_priority;
+    /// The OS scheduling policy of the I/O threads (`libc::SCHED_OTHER`, `SCHED_FIFO`,
+    /// `SCHED_RR`, `SCHED_BATCH`, `SCHED_IDLE`). Checked with the priority set so far, as
+    /// for `set_thread_priority`: `EINVAL` for a policy the OS rejects (or a real-time one
+    /// without a priority of 1 to 99 set first), `EPERM` without the privilege.
+    ZMQ_THREAD_SCHED_POLICY: Int, get_thread_sched_policy / set_thread_sched_policy;
+    /// The largest message size the context accepts.
+    ZMQ_MAX_MSGSZ: Int, get_max_msgsz / set_max_msgsz;
+    /// `sizeof(zmq_msg_t)` as the linked library sees it (64).
+    ZMQ_MSG_T_SIZE: Int, get_msg_t_size /;
+    /// Pins the I/O threads to this CPU (adds it to the affinity set). `EINVAL` for a CPU
+    /// outside the process's own affinity set (Linux), which libzmq could not pin its
+    /// threads to (it would abort).
+    ZMQ_THREAD_AFFINITY_CPU_ADD: Int, / add_thread_affinity_cpu;
+    /// Removes a CPU from the affinity set (`EINVAL` if it was not in it).
+    ZMQ_THREAD_AFFINITY_CPU_REMOVE: Int, / remove_thread_affinity_cpu;
+    /// A numeric prefix for the names of the I/O threads.
+    ZMQ_THREAD_NAME_PREFIX: Int, get_thread_name_prefix / set_thread_name_prefix;
+    /// Whether sockets made from now on use IPv6 (default false).
+    ZMQ_IPV6: Bool, get_ipv6 / set_ipv6;
+    /// Whether terminating the context waits for pending messages by default (default true;
+    /// false makes the default linger of new sockets 0).
+    ZMQ_BLOCKY: Bool, get_blocky / set_blocky;
+    /// Whether large received messages refer to libzmq's receive buffer instead of being
+    /// copied out of it (default true; draft API). Takes effect for connections made later.
     #[cfg(feature = "draft")]
-    ZMQ_ZERO_COPY_RECV: bool, get_zero_copy_recv / set_zero_copy_recv, "Whether large received messages refer to libzmq's receive buffer instead of being copied out of it (default true; draft API). Takes effect for connections made later.";
+    ZMQ_ZERO_COPY_RECV: Bool, get_zero_copy_recv / set_zero_copy_recv;
 }
 
 /// The C representation (`int`) of a context option value.
@@ -446,26 +562,25 @@ mod tests {
 
     #[test]
     fn option_table_lists_access() {
-        let io = CONTEXT_OPTIONS
-            .iter()
-            .find(|o| o.0 == "ZMQ_IO_THREADS")
-            .unwrap();
-        assert_eq!((io.1, io.2, io.3), (zmq_sys::ZMQ_IO_THREADS, true, true));
-        let limit = CONTEXT_OPTIONS
-            .iter()
-            .find(|o| o.0 == "ZMQ_SOCKET_LIMIT")
-            .unwrap();
-        assert_eq!((limit.2, limit.3), (true, false));
-        let blocky = CONTEXT_OPTIONS
-            .iter()
-            .find(|o| o.0 == "ZMQ_BLOCKY")
-            .unwrap();
+        let io = ContextOptionInfo::find("ZMQ_IO_THREADS").unwrap();
         assert_eq!(
-            (blocky.1, blocky.2, blocky.3),
-            (zmq_sys::ZMQ_BLOCKY, true, true)
+            (io.id, io.get, io.set),
+            (zmq_sys::ZMQ_IO_THREADS, true, true)
         );
-        let names: std::collections::HashSet<_> = CONTEXT_OPTIONS.iter().map(|o| o.0).collect();
+        assert_eq!((io.kind, io.draft), (OptionKind::Int, false));
+        assert!(io.doc.starts_with("The number of I/O threads"));
+        let limit = ContextOptionInfo::find("ZMQ_SOCKET_LIMIT").unwrap();
+        assert_eq!((limit.get, limit.set), (true, false));
+        let blocky = ContextOptionInfo::from_id(zmq_sys::ZMQ_BLOCKY).unwrap();
+        assert_eq!(
+            (blocky.name, blocky.kind, blocky.get, blocky.set),
+            ("ZMQ_BLOCKY", OptionKind::Bool, true, true)
+        );
+        let names: std::collections::HashSet<_> = CONTEXT_OPTIONS.iter().map(|o| o.name).collect();
         assert_eq!(names.len(), CONTEXT_OPTIONS.len());
+        assert!(CONTEXT_OPTIONS
+            .iter()
+            .all(|o| !o.doc.is_empty() && !o.doc.starts_with(' ')));
     }
 
     #[test]

@@ -58,6 +58,17 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+/// `true` when the optional macro fragment is there (the option tables of
+/// `context.rs` and `sockopt.rs`).
+macro_rules! present {
+    () => {
+        false
+    };
+    ($($x:tt)+) => {
+        true
+    };
+}
+
 mod auth;
 #[cfg(unix)]
 mod bind_fd;
@@ -91,7 +102,7 @@ mod tracker;
 
 pub use error::{Error, Result};
 
-pub use context::{Context, CONTEXT_OPTIONS};
+pub use context::{Context, ContextOptionInfo, CONTEXT_OPTIONS};
 
 pub use socket::{
     RecvFlags, SendFlags, Socket, SocketType, DEALER, PAIR, PUB, PULL, PUSH, RECV_LATEST_LIMIT,

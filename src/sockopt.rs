@@ -441,7 +441,7 @@ impl Socket {
 }
 
 /// Removes the space rustdoc leaves at the start of a `///` line.
-const fn doc_line(doc: &'static str) -> &'static str {
+pub(crate) const fn doc_line(doc: &'static str) -> &'static str {
     match doc.as_bytes() {
         [b' ', rest @ ..] => match std::str::from_utf8(rest) {
             Ok(text) => text,
@@ -449,16 +449,6 @@ const fn doc_line(doc: &'static str) -> &'static str {
         },
         _ => doc,
     }
-}
-
-/// `true` when the optional macro fragment is there.
-macro_rules! sockopt_present {
-    () => {
-        false
-    };
-    ($($x:tt)+) => {
-        true
-    };
 }
 
 /// The Rust type a getter of this kind returns.
@@ -726,10 +716,10 @@ macro_rules! socket_options {
                 name: stringify!($c),
                 id: zmq_sys::$c,
                 kind: OptionKind::$kind,
-                get: sockopt_present!($($getter)?),
-                set: sockopt_present!($($setter)?),
-                draft: sockopt_present!($($draft)?),
-                deprecated: sockopt_present!($($deprecated)?),
+                get: present!($($getter)?),
+                set: present!($($setter)?),
+                draft: present!($($draft)?),
+                deprecated: present!($($deprecated)?),
                 aliases: &[$($alias),*],
                 doc: doc_line($doc),
             },

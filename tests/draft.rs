@@ -987,13 +987,11 @@ fn zero_copy_recv_context_option() {
         ctx.set_raw(zmq::sys::ZMQ_ZERO_COPY_RECV, -1).unwrap_err(),
         Error::EINVAL
     );
-    let listed = zmq::CONTEXT_OPTIONS
-        .iter()
-        .find(|o| o.0 == "ZMQ_ZERO_COPY_RECV")
-        .expect("listed with the draft feature");
+    let listed =
+        zmq::ContextOptionInfo::find("ZMQ_ZERO_COPY_RECV").expect("listed with the draft feature");
     assert_eq!(
-        (listed.1, listed.2, listed.3),
-        (zmq::sys::ZMQ_ZERO_COPY_RECV, true, true)
+        (listed.id, listed.get, listed.set, listed.draft),
+        (zmq::sys::ZMQ_ZERO_COPY_RECV, true, true, true)
     );
 }
 

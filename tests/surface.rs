@@ -357,6 +357,7 @@ mod public_paths {
         assert_eq!((endpoint, domain), ("inproc://zeromq.zap.01", "*"));
         let sockopts: &[SocketOptionInfo] = zmq::SOCKET_OPTIONS;
         assert!(sockopts.iter().any(|o| o.name == "ZMQ_LINGER"));
-        assert!(zmq::CONTEXT_OPTIONS.iter().any(|o| o.0 == "ZMQ_IO_THREADS"));
+        let ctxopts: &[zmq::ContextOptionInfo] = zmq::CONTEXT_OPTIONS;
+        assert!(ctxopts.iter().any(|o| o.name == "ZMQ_IO_THREADS"));
     }
 }
