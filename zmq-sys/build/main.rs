@@ -17,6 +17,7 @@
 //!
 //! Failures print one message to stderr and exit with status 1.
 
+mod parallel;
 mod system;
 mod vendored;
 
@@ -45,12 +46,6 @@ fn cargo_var(name: &str) -> String {
         )),
         Err(VarError::NotUnicode(_)) => fail(&format!("{name} is not valid UTF-8")),
     }
-}
-
-/// Whether cargo enabled `feature` for this package.
-fn cargo_feature(feature: &str) -> bool {
-    let name = format!("CARGO_FEATURE_{}", feature.to_uppercase().replace('-', "_"));
-    std::env::var_os(name).is_some()
 }
 
 /// A user configuration variable: `<TARGET>_<NAME>` first, then `<NAME>`, with a
@@ -118,9 +113,10 @@ impl Ctx {
             out_dir: PathBuf::from(cargo_var("OUT_DIR")),
             manifest_dir,
             vendor_dir,
-            vendored_feature: cargo_feature("vendored"),
-            curve: cargo_feature("curve"),
-            draft: cargo_feature("draft"),
+            // Cargo compiles the build script with the package's features as cfgs.
+            vendored_feature: cfg!(feature = "vendored"),
+            curve: cfg!(feature = "curve"),
+            draft: cfg!(feature = "draft"),
         }
     }
 }

@@ -1,0 +1,157 @@
+//! The `cc` build of libzmq's sources (and the bundled C files it needs), with the
+//! flags upstream's CMake uses, and libzmq's link directives.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::diagnose::compile_failed;
+use crate::{fail, Ctx};
+
+/// The C++ build of libzmq, before include paths and sources: the shared settings,
+/// the language standard and the draft API. The probes use its compiler, so they see
+/// exactly the flags libzmq is compiled with.
+pub(super) fn cxx_build(ctx: &Ctx) -> cc::Build {
+    let mut cxx = common_build(ctx);
+    cxx.cpp(true).std(if ctx.target_env == "msvc" {
+        "c++14"
+    } else {
+        "c++11"
+    });
+    if ctx.draft {
+        cxx.define("ZMQ_BUILD_DRAFT_API", "1");
+    }
+    cxx
+}
+
+/// Compile libzmq's sources with `cxx` (configured with its include paths) into
+/// `lib_dir/libzmq.a`, and emit the link directives of libzmq's own dependencies.
+pub(super) fn compile_libzmq(ctx: &Ctx, mut cxx: cc::Build, lib_dir: &Path) {
+    // Sources: every src/*.cpp, sorted. Files for other platforms or for transports
+    // that are off (TIPC, VMCI, NORM, PGM, GSSAPI) are wrapped in `#if` and compile to
+    // nothing; only the WebSocket ones are not, so they are listed only when enabled.
+    let mut cpp_files = list_sources(&ctx.vendor_dir.join("src"));
+    cpp_files.retain(|f| {
+        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        !name.starts_with("wss_") && (ctx.draft || !name.starts_with("ws_"))
+    });
+    let mut c_files = Vec::new();
+    if ctx.draft {
+        c_files.push(ctx.vendor_dir.join("external").join("sha1").join("sha1.c"));
+    }
+    if ctx.windows {
+        c_files.push(
+            ctx.vendor_dir
+                .join("external")
+                .join("wepoll")
+                .join("wepoll.c"),
+        );
+    }
+
+    cxx.files(&cpp_files).out_dir(lib_dir);
+
+    // The bundled C files are compiled as C and archived together with the C++ objects.
+    if !c_files.is_empty() {
+        let mut c = common_build(ctx);
+        c.cargo_metadata(false)
+            .out_dir(lib_dir.join("c"))
+            .files(&c_files);
+        match c.try_compile_intermediates() {
+            Ok(objects) => {
+                cxx.objects(objects);
+            }
+            Err(e) => {
+                let c_tool = c.try_get_compiler().ok();
+                compile_failed(&e, c_tool.as_ref(), &c_files)
+            }
+        }
+    }
+
+    if let Err(e) = cxx.try_compile("zmq") {
+        // The compiler as configured for libzmq (with its include paths).
+        let configured = cxx.try_get_compiler().ok();
+        compile_failed(&e, configured.as_ref(), &cpp_files);
+    }
+
+    // libzmq's own dependencies (cc already linked the archive and the C++ runtime).
+    if ctx.unix && ctx.target_os != "android" {
+        println!("cargo:rustc-link-lib=pthread");
+    }
+    if ctx.windows {
+        for lib in ["ws2_32", "iphlpapi", "rpcrt4"] {
+            println!("cargo:rustc-link-lib={lib}");
+        }
+    }
+}
+
+/// The settings shared by the C++ build, the C files and the probes.
+fn common_build(ctx: &Ctx) -> cc::Build {
+    let mut b = cc::Build::new();
+    // Third-party code: its warnings are not actionable for our users, so keep the
+    // build output clean (the compiler gets its "no warnings" flag, and cc does not
+    // forward anything as `cargo:warning`). A failed compile is diagnosed separately.
+    b.warnings(false)
+        .extra_warnings(false)
+        .cargo_warnings(false);
+    // libzmq is always compiled optimised, even in a dev profile: it is the hot path
+    // of every message, an -O0 libzmq is several times slower (tests and examples
+    // crawl), users debug their Rust code rather than libzmq, and the build script
+    // only reruns when libzmq's sources change, so the extra compile time is paid once.
+    // A profile's own -O2/-O3/-Os/-Oz is kept.
+    let opt = std::env::var("OPT_LEVEL").unwrap_or_default();
+    if opt == "0" || opt == "1" {
+        b.opt_level(2);
+    }
+    b.define("ZMQ_STATIC", None)
+        .define("ZMQ_CUSTOM_PLATFORM_HPP", None)
+        .define("_REENTRANT", None)
+        .define("_THREAD_SAFE", None);
+    // The feature-test macros upstream's CMake sets per OS.
+    let os_source = match ctx.target_os.as_str() {
+        "linux" | "android" | "hurd" | "cygwin" => Some(("_GNU_SOURCE", None)),
+        "freebsd" | "dragonfly" => Some(("__BSD_VISIBLE", Some("1"))),
+        "netbsd" => Some(("_NETBSD_SOURCE", None)),
+        "openbsd" => Some(("_OPENBSD_SOURCE", None)),
+        "solaris" | "illumos" => Some(("_PTHREADS", None)),
+        _ if ctx.target_vendor == "apple" => Some(("_DARWIN_C_SOURCE", None)),
+        _ => None,
+    };
+    if let Some((name, value)) = os_source {
+        b.define(name, value);
+    }
+    if ctx.windows {
+        // Windows 10 (afunix.h IPC, the minimum of Rust's tier-1 Windows targets);
+        // Windows 7 for the `*-win7-*` targets.
+        let winnt = if ctx.target.contains("win7") {
+            "0x0601"
+        } else {
+            "0x0A00"
+        };
+        b.define("_WIN32_WINNT", winnt)
+            .define("FD_SETSIZE", "16384")
+            .define("_CRT_SECURE_NO_WARNINGS", None)
+            .define("_WINSOCK_DEPRECATED_NO_WARNINGS", None);
+    }
+    b
+}
+
+/// `src/*.cpp`, sorted by name.
+fn list_sources(src: &Path) -> Vec<PathBuf> {
+    let entries = match fs::read_dir(src) {
+        Ok(e) => e,
+        Err(e) => fail(&format!("could not list {}: {e}", src.display())),
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(entry) => {
+                let path = entry.path();
+                if path.extension().is_some_and(|x| x == "cpp") {
+                    files.push(path);
+                }
+            }
+            Err(e) => fail(&format!("could not list {}: {e}", src.display())),
+        }
+    }
+    files.sort();
+    files
+}

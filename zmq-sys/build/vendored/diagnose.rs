@@ -1,0 +1,52 @@
+//! What to show when the compile of the bundled sources fails: cc's own output is
+//! switched off (third-party warnings are not actionable), so find the first file
+//! the compiler rejects and show its messages.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::probes::{syntax_check, Outcome};
+use crate::fail;
+use crate::parallel::parallel_map;
+
+/// The first `max` lines of `text`, indented.
+pub(super) fn indent(text: &str, max: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<String> = lines.iter().take(max).map(|l| format!("    {l}")).collect();
+    if lines.len() > max {
+        out.push(format!("    ... ({} more lines)", lines.len() - max));
+    }
+    out.join("\n")
+}
+
+/// The compile failed with cc's output switched off: find the first file the compiler
+/// rejects (syntax-only checks, in parallel, stopping early) and show its messages.
+pub(super) fn compile_failed(error: &cc::Error, tool: Option<&cc::Tool>, files: &[PathBuf]) -> ! {
+    let mut detail = String::new();
+    if let Some(tool) = tool {
+        let stop = AtomicBool::new(false);
+        let outcomes = parallel_map(files, |file| {
+            if stop.load(Ordering::Relaxed) {
+                return None;
+            }
+            match syntax_check(tool, file) {
+                Outcome::Rejected(text) => {
+                    stop.store(true, Ordering::Relaxed);
+                    Some((file.clone(), text))
+                }
+                _ => None,
+            }
+        });
+        if let Some((file, text)) = outcomes.into_iter().flatten().next() {
+            detail = format!(
+                "\nThe compiler rejects {}:\n{}",
+                file.display(),
+                indent(&text, 40)
+            );
+        }
+    }
+    fail(&format!(
+        "compiling the bundled libzmq failed: {error}{detail}\n\
+         Set LIBZMQ_NO_VENDOR=1 to link a system libzmq instead."
+    ))
+}
