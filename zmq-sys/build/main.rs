@@ -83,9 +83,11 @@ pub(crate) struct Ctx {
     pub windows: bool,
     pub out_dir: PathBuf,
     pub manifest_dir: PathBuf,
-    /// The libzmq 4.3.5 tree: `vendor/libzmq` next to `Cargo.toml` (a packaged crate)
-    /// or in the workspace root (this repository).
+    /// The libzmq 4.3.5 tree, `vendor/libzmq`.
     pub vendor_dir: PathBuf,
+    /// The libsodium tree, `vendor/libsodium`.
+    pub sodium_dir: PathBuf,
+    pub big_endian: bool,
     pub vendored_feature: bool,
     pub curve: bool,
     pub draft: bool,
@@ -96,12 +98,20 @@ impl Ctx {
         let manifest_dir = PathBuf::from(cargo_var("CARGO_MANIFEST_DIR"));
         let families = std::env::var("CARGO_CFG_TARGET_FAMILY").unwrap_or_default();
         let family = |f: &str| families.split(',').any(|x| x == f);
-        let packaged = manifest_dir.join("vendor").join("libzmq");
-        let vendor_dir = if packaged.join("include").join("zmq.h").is_file() {
+        // The bundled trees: `vendor/` next to `Cargo.toml` (a packaged crate, or the
+        // `zmq-sys/vendor` link in this repository), else the workspace root's (a
+        // checkout where the link is not a link, as Git on Windows may leave it).
+        let packaged = manifest_dir.join("vendor");
+        let vendor_root = if packaged
+            .join("libzmq")
+            .join("include")
+            .join("zmq.h")
+            .is_file()
+        {
             packaged
         } else {
             let root = manifest_dir.parent().unwrap_or(&manifest_dir);
-            root.join("vendor").join("libzmq")
+            root.join("vendor")
         };
         Ctx {
             target: cargo_var("TARGET"),
@@ -112,7 +122,9 @@ impl Ctx {
             windows: family("windows"),
             out_dir: PathBuf::from(cargo_var("OUT_DIR")),
             manifest_dir,
-            vendor_dir,
+            vendor_dir: vendor_root.join("libzmq"),
+            sodium_dir: vendor_root.join("libsodium"),
+            big_endian: std::env::var("CARGO_CFG_TARGET_ENDIAN").as_deref() == Ok("big"),
             // Cargo compiles the build script with the package's features as cfgs.
             vendored_feature: cfg!(feature = "vendored"),
             curve: cfg!(feature = "curve"),
@@ -325,8 +337,13 @@ fn main() {
         "cargo:rerun-if-changed={}",
         ctx.manifest_dir.join("build").display()
     );
-    for part in ["include", "src", "external"] {
-        let dir = ctx.vendor_dir.join(part);
+    for dir in [
+        ctx.vendor_dir.join("include"),
+        ctx.vendor_dir.join("src"),
+        ctx.vendor_dir.join("external"),
+        ctx.sodium_dir.join("src"),
+        ctx.sodium_dir.join("configure.ac"),
+    ] {
         if dir.exists() {
             println!("cargo:rerun-if-changed={}", dir.display());
         }

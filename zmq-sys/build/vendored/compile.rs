@@ -4,6 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::base_build;
 use super::diagnose::compile_failed;
 use crate::{fail, Ctx};
 
@@ -11,7 +12,7 @@ use crate::{fail, Ctx};
 /// the language standard and the draft API. The probes use its compiler, so they see
 /// exactly the flags libzmq is compiled with.
 pub(super) fn cxx_build(ctx: &Ctx) -> cc::Build {
-    let mut cxx = common_build(ctx);
+    let mut cxx = libzmq_common(ctx);
     cxx.cpp(true).std(if ctx.target_env == "msvc" {
         "c++14"
     } else {
@@ -24,8 +25,14 @@ pub(super) fn cxx_build(ctx: &Ctx) -> cc::Build {
 }
 
 /// Compile libzmq's sources with `cxx` (configured with its include paths) into
-/// `lib_dir/libzmq.a`, and emit the link directives of libzmq's own dependencies.
-pub(super) fn compile_libzmq(ctx: &Ctx, mut cxx: cc::Build, lib_dir: &Path) {
+/// `lib_dir/libzmq.a`, archiving `extra_objects` (the bundled libsodium's) with them,
+/// and emit the link directives of libzmq's own dependencies.
+pub(super) fn compile_libzmq(
+    ctx: &Ctx,
+    mut cxx: cc::Build,
+    lib_dir: &Path,
+    extra_objects: Vec<PathBuf>,
+) {
     // Sources: every src/*.cpp, sorted. Files for other platforms or for transports
     // that are off (TIPC, VMCI, NORM, PGM, GSSAPI) are wrapped in `#if` and compile to
     // nothing; only the WebSocket ones are not, so they are listed only when enabled.
@@ -47,11 +54,13 @@ pub(super) fn compile_libzmq(ctx: &Ctx, mut cxx: cc::Build, lib_dir: &Path) {
         );
     }
 
-    cxx.files(&cpp_files).out_dir(lib_dir);
+    cxx.files(&cpp_files)
+        .out_dir(lib_dir)
+        .objects(extra_objects);
 
     // The bundled C files are compiled as C and archived together with the C++ objects.
     if !c_files.is_empty() {
-        let mut c = common_build(ctx);
+        let mut c = libzmq_common(ctx);
         c.cargo_metadata(false)
             .out_dir(lib_dir.join("c"))
             .files(&c_files);
@@ -61,7 +70,7 @@ pub(super) fn compile_libzmq(ctx: &Ctx, mut cxx: cc::Build, lib_dir: &Path) {
             }
             Err(e) => {
                 let c_tool = c.try_get_compiler().ok();
-                compile_failed(&e, c_tool.as_ref(), &c_files)
+                compile_failed(ctx, "libzmq", &e, c_tool.as_ref(), &c_files)
             }
         }
     }
@@ -69,7 +78,7 @@ pub(super) fn compile_libzmq(ctx: &Ctx, mut cxx: cc::Build, lib_dir: &Path) {
     if let Err(e) = cxx.try_compile("zmq") {
         // The compiler as configured for libzmq (with its include paths).
         let configured = cxx.try_get_compiler().ok();
-        compile_failed(&e, configured.as_ref(), &cpp_files);
+        compile_failed(ctx, "libzmq", &e, configured.as_ref(), &cpp_files);
     }
 
     // libzmq's own dependencies (cc already linked the archive and the C++ runtime).
@@ -77,47 +86,21 @@ pub(super) fn compile_libzmq(ctx: &Ctx, mut cxx: cc::Build, lib_dir: &Path) {
         println!("cargo:rustc-link-lib=pthread");
     }
     if ctx.windows {
-        for lib in ["ws2_32", "iphlpapi", "rpcrt4"] {
+        // advapi32: security descriptors (ip.cpp) and libsodium's RtlGenRandom.
+        for lib in ["ws2_32", "iphlpapi", "rpcrt4", "advapi32"] {
             println!("cargo:rustc-link-lib={lib}");
         }
     }
 }
 
-/// The settings shared by the C++ build, the C files and the probes.
-fn common_build(ctx: &Ctx) -> cc::Build {
-    let mut b = cc::Build::new();
-    // Third-party code: its warnings are not actionable for our users, so keep the
-    // build output clean (the compiler gets its "no warnings" flag, and cc does not
-    // forward anything as `cargo:warning`). A failed compile is diagnosed separately.
-    b.warnings(false)
-        .extra_warnings(false)
-        .cargo_warnings(false);
-    // libzmq is always compiled optimised, even in a dev profile: it is the hot path
-    // of every message, an -O0 libzmq is several times slower (tests and examples
-    // crawl), users debug their Rust code rather than libzmq, and the build script
-    // only reruns when libzmq's sources change, so the extra compile time is paid once.
-    // A profile's own -O2/-O3/-Os/-Oz is kept.
-    let opt = std::env::var("OPT_LEVEL").unwrap_or_default();
-    if opt == "0" || opt == "1" {
-        b.opt_level(2);
-    }
+/// The settings of everything compiled for libzmq (its C++ and its bundled C files):
+/// [`base_build`]'s, and the defines upstream's CMake passes.
+fn libzmq_common(ctx: &Ctx) -> cc::Build {
+    let mut b = base_build(ctx);
     b.define("ZMQ_STATIC", None)
         .define("ZMQ_CUSTOM_PLATFORM_HPP", None)
         .define("_REENTRANT", None)
         .define("_THREAD_SAFE", None);
-    // The feature-test macros upstream's CMake sets per OS.
-    let os_source = match ctx.target_os.as_str() {
-        "linux" | "android" | "hurd" | "cygwin" => Some(("_GNU_SOURCE", None)),
-        "freebsd" | "dragonfly" => Some(("__BSD_VISIBLE", Some("1"))),
-        "netbsd" => Some(("_NETBSD_SOURCE", None)),
-        "openbsd" => Some(("_OPENBSD_SOURCE", None)),
-        "solaris" | "illumos" => Some(("_PTHREADS", None)),
-        _ if ctx.target_vendor == "apple" => Some(("_DARWIN_C_SOURCE", None)),
-        _ => None,
-    };
-    if let Some((name, value)) = os_source {
-        b.define(name, value);
-    }
     if ctx.windows {
         // Windows 10 (afunix.h IPC, the minimum of Rust's tier-1 Windows targets);
         // Windows 7 for the `*-win7-*` targets.

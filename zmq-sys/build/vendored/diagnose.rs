@@ -5,9 +5,9 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::probes::{syntax_check, Outcome};
-use crate::fail;
+use super::probes::{compile_check, Outcome};
 use crate::parallel::parallel_map;
+use crate::{fail, Ctx};
 
 /// The first `max` lines of `text`, indented.
 pub(super) fn indent(text: &str, max: usize) -> String {
@@ -19,17 +19,26 @@ pub(super) fn indent(text: &str, max: usize) -> String {
     out.join("\n")
 }
 
-/// The compile failed with cc's output switched off: find the first file the compiler
-/// rejects (syntax-only checks, in parallel, stopping early) and show its messages.
-pub(super) fn compile_failed(error: &cc::Error, tool: Option<&cc::Tool>, files: &[PathBuf]) -> ! {
+/// Compiling `library`'s `files` failed with cc's output switched off: find the first
+/// file the compiler rejects (compiled again one by one, in parallel, stopping early,
+/// objects into `$OUT_DIR/diagnose`) and show its messages.
+pub(super) fn compile_failed(
+    ctx: &Ctx,
+    library: &str,
+    error: &cc::Error,
+    tool: Option<&cc::Tool>,
+    files: &[PathBuf],
+) -> ! {
     let mut detail = String::new();
-    if let Some(tool) = tool {
+    let scratch = ctx.out_dir.join("diagnose");
+    if let (Some(tool), Ok(())) = (tool, std::fs::create_dir_all(&scratch)) {
         let stop = AtomicBool::new(false);
-        let outcomes = parallel_map(files, |file| {
+        let indexed: Vec<(usize, &PathBuf)> = files.iter().enumerate().collect();
+        let outcomes = parallel_map(&indexed, |&(i, file)| {
             if stop.load(Ordering::Relaxed) {
                 return None;
             }
-            match syntax_check(tool, file) {
+            match compile_check(tool, file, &scratch.join(format!("{i}.o"))) {
                 Outcome::Rejected(text) => {
                     stop.store(true, Ordering::Relaxed);
                     Some((file.clone(), text))
@@ -46,7 +55,7 @@ pub(super) fn compile_failed(error: &cc::Error, tool: Option<&cc::Tool>, files: 
         }
     }
     fail(&format!(
-        "compiling the bundled libzmq failed: {error}{detail}\n\
+        "compiling the bundled {library} failed: {error}{detail}\n\
          Set LIBZMQ_NO_VENDOR=1 to link a system libzmq instead."
     ))
 }

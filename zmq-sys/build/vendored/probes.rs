@@ -1,42 +1,49 @@
-//! The configuration checks of the vendored build: small C++ snippets compiled with
-//! the *target* compiler and libzmq's own flags, so a cross build describes the
-//! target, not the machine running the build. A snippet that does not compile means
-//! "not available"; a compiler that cannot run at all stops the build.
+//! The configuration checks of the vendored build: small snippets compiled with the
+//! *target* compiler and the flags of the library they configure, so a cross build
+//! describes the target, not the machine running the build. A snippet that does not
+//! compile means "not available"; a compiler that cannot run at all stops the build.
+//!
+//! Each snippet is compiled to an object file, as a real compile would be: some
+//! compiler drivers (`zig c++`, which `cargo zigbuild` uses for musl) reject
+//! `-fsyntax-only`, and an object file also catches what only code generation checks
+//! (an instruction the target's assembler does not know). libzmq's checks are
+//! [`LIBZMQ`]; libsodium's are in [`super::sodium::PROBES`]. All of them run at once,
+//! in parallel.
 
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
 use super::diagnose::indent;
-use super::write_file;
 use crate::parallel::parallel_map;
 use crate::{fail, Ctx};
 
 /// Where a probe is meaningful; elsewhere it is not run (and counts as failed).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum On {
+pub(super) enum On {
     Unix,
     Windows,
     All,
 }
 
-/// One configuration check: `code` is a complete C++ translation unit that compiles
-/// only when the feature exists. `name` in upper case is the `platform.hpp` macro
-/// defined when it compiles; in lower case it is a fact that [`platform_defines`](super::platform_hpp::platform_defines)
-/// decides from (the I/O poller, the condition variable, IPC).
-struct Probe {
-    name: &'static str,
-    on: On,
-    code: &'static str,
+/// One configuration check: `code` is a complete translation unit that compiles only
+/// when the feature exists. For libzmq, `name` in upper case is the `platform.hpp`
+/// macro defined when it compiles; in lower case it is a fact that
+/// [`platform_defines`](super::platform_hpp::platform_defines) decides from (the I/O
+/// poller, the condition variable, IPC).
+pub(super) struct Probe {
+    pub(super) name: &'static str,
+    pub(super) on: On,
+    pub(super) code: &'static str,
 }
 
-const fn probe(name: &'static str, on: On, code: &'static str) -> Probe {
+pub(super) const fn probe(name: &'static str, on: On, code: &'static str) -> Probe {
     Probe { name, on, code }
 }
 
-/// The checks, written against the headers libzmq's own sources include for each
-/// feature (and, where upstream's CMake has a check, the same test).
-const PROBES: &[Probe] = &[
+/// libzmq's checks (C++), written against the headers its own sources include for
+/// each feature (and, where upstream's CMake has a check, the same test).
+pub(super) const LIBZMQ: &[Probe] = &[
     // I/O thread poller, in upstream's order of preference.
     probe(
         "kqueue",
@@ -328,11 +335,22 @@ const PROBES: &[Probe] = &[
     ),
 ];
 
-/// A probe the compiler accepts without any feature; if it fails, the compiler (or
+/// A snippet the compiler accepts without any feature; if it fails, the compiler (or
 /// its flags) is broken and nothing else can be trusted.
-const SANITY_PROBE: &str = "int zmq_sys_probe() { return 0; }";
+const SANITY_PROBE: &str = "int zmq_sys_probe(void) { return 0; }";
 
-/// The outcome of every probe run for this target, in [`PROBES`] order.
+/// A table of checks and the compiler (with the flags of the library it configures)
+/// they are compiled with.
+pub(super) struct ProbeSet<'a> {
+    /// The library configured, for messages (`libzmq`, `libsodium`).
+    pub(super) library: &'static str,
+    pub(super) tool: &'a cc::Tool,
+    /// The file extension that tells the compiler the language (`cpp`, `c`).
+    pub(super) extension: &'static str,
+    pub(super) probes: &'static [Probe],
+}
+
+/// The outcome of every check of one [`ProbeSet`] run for this target, in table order.
 pub(super) struct ProbeResults {
     pub(super) results: Vec<(&'static str, bool)>,
 }
@@ -343,7 +361,7 @@ impl ProbeResults {
     }
 }
 
-/// The outcome of compiling one snippet: accepted, rejected (with the compiler's
+/// The outcome of compiling one file: accepted, rejected (with the compiler's
 /// messages), or the compiler could not be started.
 pub(super) enum Outcome {
     Accepted,
@@ -351,14 +369,24 @@ pub(super) enum Outcome {
     NotRun(std::io::Error),
 }
 
-/// Check `file` with `tool` without producing output (`-fsyntax-only`, or `/Zs` for MSVC).
-pub(super) fn syntax_check(tool: &cc::Tool, file: &Path) -> Outcome {
+/// Compile `file` with `tool` to `object` (`-c -o`, or `/c /Fo` for MSVC), as the
+/// real build would.
+pub(super) fn compile_check(tool: &cc::Tool, file: &Path, object: &Path) -> Outcome {
     let mut cmd: Command = tool.to_command();
-    cmd.arg(if tool.is_like_msvc() {
-        "/Zs"
+    // In C, a call to an undeclared function is only a warning (and warnings are
+    // off): make it the error it is in C++, so a function check means something.
+    let c = file.extension().is_some_and(|x| x == "c");
+    if tool.is_like_msvc() {
+        if c {
+            cmd.arg("/we4013");
+        }
+        cmd.arg("/c").arg(format!("/Fo{}", object.display()));
     } else {
-        "-fsyntax-only"
-    });
+        if c {
+            cmd.arg("-Werror=implicit-function-declaration");
+        }
+        cmd.arg("-c").arg("-o").arg(object);
+    }
     cmd.arg(file);
     match cmd.output() {
         Ok(out) if out.status.success() => Outcome::Accepted,
@@ -371,51 +399,73 @@ pub(super) fn syntax_check(tool: &cc::Tool, file: &Path) -> Outcome {
     }
 }
 
-/// Compile the sanity snippet and then every probe meant for this target.
-pub(super) fn run_probes(ctx: &Ctx, tool: &cc::Tool, probe_dir: &Path) -> ProbeResults {
-    let sanity = probe_dir.join("sanity.cpp");
-    write_file(&sanity, SANITY_PROBE);
-    let broken = |why: String| -> ! {
-        fail(&format!(
-            "the C++ compiler for {} cannot compile even an empty function, so libzmq cannot be \
-             configured or built.\n  compiler: {}\n  {why}\n\
-             Check CXX/CXXFLAGS (and the cross toolchain, if any), or set LIBZMQ_NO_VENDOR=1 to \
-             link a system libzmq.",
-            ctx.target,
-            tool.path().display()
-        ))
-    };
-    match syntax_check(tool, &sanity) {
-        Outcome::Accepted => {}
-        Outcome::Rejected(text) => broken(format!("its output:\n{}", indent(&text, 40))),
-        Outcome::NotRun(e) => broken(format!("it could not be run: {e}")),
-    }
+/// Stop the build: the compiler of `set` cannot compile even the sanity snippet.
+fn broken(ctx: &Ctx, set: &ProbeSet<'_>, why: String) -> ! {
+    fail(&format!(
+        "the {} compiler for {} cannot compile even an empty function, so {} cannot be \
+         configured or built.\n  compiler: {}\n  {why}\n\
+         Check CC/CXX and CFLAGS/CXXFLAGS (and the cross toolchain, if any), or set \
+         LIBZMQ_NO_VENDOR=1 to link a system libzmq.",
+        if set.extension == "c" { "C" } else { "C++" },
+        ctx.target,
+        set.library,
+        set.tool.path().display()
+    ))
+}
 
+/// Compile each set's sanity snippet, then every check meant for this target, all
+/// sets together in parallel, in `probe_dir`. The results come back per set.
+pub(super) fn run(ctx: &Ctx, probe_dir: &Path, sets: &[ProbeSet<'_>]) -> Vec<ProbeResults> {
     let applies = |on: On| match on {
         On::All => true,
         On::Unix => ctx.unix,
         On::Windows => ctx.windows,
     };
-    let selected: Vec<(usize, &Probe)> = PROBES
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| applies(p.on))
-        .collect();
-    let outcomes = parallel_map(&selected, |&(i, p)| {
-        let file = probe_dir.join(format!("{}_{i}.cpp", p.name));
-        fs::write(&file, format!("{}\n", p.code)).map(|()| syntax_check(tool, &file))
+    // (set, index in its table or None for the sanity snippet)
+    let mut jobs: Vec<(usize, Option<usize>)> = Vec::new();
+    for (s, set) in sets.iter().enumerate() {
+        jobs.push((s, None));
+        for (i, p) in set.probes.iter().enumerate() {
+            if applies(p.on) {
+                jobs.push((s, Some(i)));
+            }
+        }
+    }
+    let outcomes = parallel_map(&jobs, |&(s, i)| {
+        let set = &sets[s];
+        let (stem, code) = match i {
+            None => ("sanity".to_string(), SANITY_PROBE),
+            Some(i) => (format!("{}_{i}", set.probes[i].name), set.probes[i].code),
+        };
+        let file = probe_dir.join(format!("{}_{stem}.{}", set.library, set.extension));
+        fs::write(&file, format!("{code}\n"))
+            .map(|()| compile_check(set.tool, &file, &file.with_extension("o")))
     });
-    let mut results = Vec::new();
-    for (&(_, p), outcome) in selected.iter().zip(outcomes) {
-        match outcome {
-            Ok(Outcome::Accepted) => results.push((p.name, true)),
-            Ok(Outcome::Rejected(_)) => results.push((p.name, false)),
-            Ok(Outcome::NotRun(e)) => broken(format!("it could not be run: {e}")),
+    let mut results: Vec<ProbeResults> = sets
+        .iter()
+        .map(|_| ProbeResults {
+            results: Vec::new(),
+        })
+        .collect();
+    for (&(s, i), outcome) in jobs.iter().zip(outcomes) {
+        let set = &sets[s];
+        let outcome = match outcome {
+            Ok(o) => o,
             Err(e) => fail(&format!(
                 "could not write a probe into {}: {e}",
                 probe_dir.display()
             )),
+        };
+        match (i, outcome) {
+            (_, Outcome::NotRun(e)) => broken(ctx, set, format!("it could not be run: {e}")),
+            (None, Outcome::Rejected(text)) => {
+                broken(ctx, set, format!("its output:\n{}", indent(&text, 40)))
+            }
+            (None, Outcome::Accepted) => {}
+            (Some(i), outcome) => results[s]
+                .results
+                .push((set.probes[i].name, matches!(outcome, Outcome::Accepted))),
         }
     }
-    ProbeResults { results }
+    results
 }
