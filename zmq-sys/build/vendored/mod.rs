@@ -70,7 +70,12 @@ pub(crate) fn build(ctx: &Ctx) -> Built {
 
     let mut cxx = compile::cxx_build(ctx);
     let tool = compiler(ctx, &cxx, "C++", "g++");
-    let sodium_tool = sodium_c.as_ref().map(|c| compiler(ctx, c, "C", "gcc"));
+    // Warnings on for the C probes: see `probes::ProbeSet::tool`.
+    let sodium_tool = sodium_c.as_ref().map(|c| {
+        let mut probing = c.clone();
+        probing.warnings(true);
+        compiler(ctx, &probing, "C", "gcc")
+    });
     if tool.is_like_msvc() {
         // C++ exceptions (libzmq catches std::bad_alloc), as CMake's MSVC default.
         cxx.flag("/EHsc");

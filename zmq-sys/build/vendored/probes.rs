@@ -344,6 +344,8 @@ const SANITY_PROBE: &str = "int zmq_sys_probe(void) { return 0; }";
 pub(super) struct ProbeSet<'a> {
     /// The library configured, for messages (`libzmq`, `libsodium`).
     pub(super) library: &'static str,
+    /// For C, with warnings on (`-w` or `/w` would silence the error that an
+    /// undeclared function must be).
     pub(super) tool: &'a cc::Tool,
     /// The file extension that tells the compiler the language (`cpp`, `c`).
     pub(super) extension: &'static str,
@@ -372,10 +374,11 @@ pub(super) enum Outcome {
 /// Compile `file` with `tool` to `object` (`-c -o`, or `/c /Fo` for MSVC), as the
 /// real build would.
 pub(super) fn compile_check(tool: &cc::Tool, file: &Path, object: &Path) -> Outcome {
-    let mut cmd: Command = tool.to_command();
-    // In C, a call to an undeclared function is only a warning (and warnings are
-    // off): make it the error it is in C++, so a function check means something.
+    // In C, a call to an undeclared function is only a warning: make it the error it
+    // is in C++, so a function check means something (C probes are compiled with
+    // warnings on, see `ProbeSet::tool`: the "no warnings" flag would silence this).
     let c = file.extension().is_some_and(|x| x == "c");
+    let mut cmd: Command = tool.to_command();
     if tool.is_like_msvc() {
         if c {
             cmd.arg("/we4013");
