@@ -54,6 +54,7 @@ pub(super) fn compile_libzmq(
         );
     }
 
+    super::pch::prepare(ctx, &mut cxx);
     cxx.files(&cpp_files)
         .out_dir(lib_dir)
         .objects(extra_objects);

@@ -9,13 +9,14 @@
 //!    probes, the target and the features;
 //! 3. [`sodium`]: with the `curve` feature, libsodium (bundled and compiled here, or
 //!    the system's), which libzmq 4.3.5's CURVE needs;
-//! 4. [`compile`]: the `cc` build of libzmq's sources, archived with libsodium's, and
-//!    the link directives;
+//! 4. [`compile`]: the `cc` build of libzmq's sources (through a precompiled header,
+//!    [`pch`]), archived with libsodium's, and the link directives;
 //! 5. [`diagnose`]: when a compile fails, the first file the compiler rejects and its
 //!    messages.
 
 mod compile;
 mod diagnose;
+mod pch;
 mod platform_hpp;
 mod probes;
 mod sodium;
