@@ -21,7 +21,19 @@ pub(super) fn cxx_build(ctx: &Ctx) -> cc::Build {
     if ctx.draft {
         cxx.define("ZMQ_BUILD_DRAFT_API", "1");
     }
+    if static_cxx_runtime(ctx) {
+        // Linked below as a static library instead of cc's `-lstdc++`.
+        cxx.cpp_link_stdlib(None);
+    }
     cxx
+}
+
+/// Whether libzmq's C++ runtime is linked statically: with MinGW, where the shared
+/// one (`libstdc++-6.dll`, with `libgcc_s_seh-1.dll`) would have to be shipped next
+/// to every program, and is not where Windows looks. `CXXSTDLIB` set (by the user)
+/// keeps cc's choice.
+fn static_cxx_runtime(ctx: &Ctx) -> bool {
+    ctx.windows && ctx.target_env == "gnu" && crate::env("CXXSTDLIB").is_none()
 }
 
 /// Compile libzmq's sources with `cxx` (configured with its include paths) into
@@ -82,7 +94,13 @@ pub(super) fn compile_libzmq(
         compile_failed(ctx, "libzmq", &e, configured.as_ref(), &cpp_files);
     }
 
-    // libzmq's own dependencies (cc already linked the archive and the C++ runtime).
+    // libzmq's own dependencies (cc already linked the archive and, except where it
+    // is static, the C++ runtime). The static one is not bundled into the rlib: the
+    // final link finds it in the MinGW compiler's own library directory, as it finds
+    // libgcc, and places it after libzmq.
+    if static_cxx_runtime(ctx) {
+        println!("cargo:rustc-link-lib=static:-bundle=stdc++");
+    }
     if ctx.unix && ctx.target_os != "android" {
         println!("cargo:rustc-link-lib=pthread");
     }

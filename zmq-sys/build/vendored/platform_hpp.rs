@@ -127,7 +127,11 @@ pub(super) fn platform_defines(
         d.push(("ZMQ_HAVE_EVENTFD_CLOEXEC", None));
     }
 
-    if has("sockaddr_un") && !uwp {
+    // IPC on Windows needs <afunix.h>, which libzmq 4.3.5 includes only under
+    // _MSC_VER: with MinGW its IPC files reach for <sys/un.h> and fail (fixed upstream
+    // after 4.3.5). So no ipc:// with MinGW, although its headers have afunix.h.
+    let mingw = ctx.windows && ctx.target_env == "gnu";
+    if has("sockaddr_un") && !uwp && !mingw {
         d.push(("ZMQ_HAVE_IPC", None));
         d.push(("ZMQ_HAVE_STRUCT_SOCKADDR_UN", None));
     }
