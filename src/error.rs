@@ -168,12 +168,41 @@ impl From<Error> for std::io::Error {
             Error::EAGAIN => std::io::Error::new(std::io::ErrorKind::WouldBlock, e),
             Error::EINTR => std::io::Error::new(std::io::ErrorKind::Interrupted, e),
             Error::ETIMEDOUT => std::io::Error::new(std::io::ErrorKind::TimedOut, e),
-            // Codes below ZMQ_HAUSNUMERO are the platform's own errno values.
+            // Codes below ZMQ_HAUSNUMERO are the platform's own errno values, which on
+            // Unix are what the OS reports: the io::Error carries them as raw OS errors.
+            #[cfg(unix)]
             Error(code) if code < zmq_sys::ZMQ_HAUSNUMERO => {
                 std::io::Error::from_raw_os_error(code)
             }
+            // On Windows an io::Error's raw OS error is a Win32 code (GetLastError,
+            // WSAGetLastError), while libzmq reports C-runtime errno values (it maps
+            // the WSA codes to them): read as Win32, ECONNREFUSED (107) would be
+            // "ERROR_DRIVE_LOCKED". So the kind comes from the errno, and the message
+            // is libzmq's.
+            #[cfg(not(unix))]
+            Error(code) if code < zmq_sys::ZMQ_HAUSNUMERO => std::io::Error::new(errno_kind(e), e),
             _ => std::io::Error::other(e),
         }
+    }
+}
+
+/// The `io::ErrorKind` of a C-runtime errno value, as the standard library gives it
+/// for the same value on Unix (kinds stable in the crate's rust-version).
+#[cfg(not(unix))]
+fn errno_kind(e: Error) -> std::io::ErrorKind {
+    use std::io::ErrorKind;
+    match e {
+        Error::ECONNREFUSED => ErrorKind::ConnectionRefused,
+        Error::ECONNRESET => ErrorKind::ConnectionReset,
+        Error::ECONNABORTED => ErrorKind::ConnectionAborted,
+        Error::ENOTCONN => ErrorKind::NotConnected,
+        Error::EADDRINUSE => ErrorKind::AddrInUse,
+        Error::EADDRNOTAVAIL => ErrorKind::AddrNotAvailable,
+        Error::EINVAL => ErrorKind::InvalidInput,
+        Error::ENOENT => ErrorKind::NotFound,
+        Error::ENOMEM => ErrorKind::OutOfMemory,
+        Error::ENOTSUP => ErrorKind::Unsupported,
+        _ => ErrorKind::Other,
     }
 }
 
@@ -232,6 +261,19 @@ mod tests {
         assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
         let io: std::io::Error = Error::ETERM.into();
         assert_eq!(io.kind(), std::io::ErrorKind::Other);
+        // The same kinds on every platform (on Windows the errno is not a Win32 code).
+        for (e, kind) in [
+            (Error::ECONNRESET, std::io::ErrorKind::ConnectionReset),
+            (Error::EADDRINUSE, std::io::ErrorKind::AddrInUse),
+            (Error::EINVAL, std::io::ErrorKind::InvalidInput),
+            (Error::ENOENT, std::io::ErrorKind::NotFound),
+            (Error::ENOMEM, std::io::ErrorKind::OutOfMemory),
+            (Error::ENOTSUP, std::io::ErrorKind::Unsupported),
+            (Error::ETIMEDOUT, std::io::ErrorKind::TimedOut),
+        ] {
+            let io: std::io::Error = e.into();
+            assert_eq!(io.kind(), kind, "{e:?}");
+        }
     }
 
     #[test]
