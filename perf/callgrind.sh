@@ -10,9 +10,14 @@
 # sender and the safe Rust port do), and the Rust port. The summary prints
 # Rust/C and Rust/C-filled.
 #
+# The async API (perf/src/bin/async_perf.rs) against the blocking one: TOOLS
+# "async_inproc_thr" and "async_inproc_lat" count `async_perf inproc_thr|lat`
+# and the blocking Rust port on the same sizes, and print Async/Rust.
+#
 # Environment:
 #   TOOLS   default "inproc_thr"; "inproc_thr inproc_lat" adds the instructions
-#           per roundtrip of inproc_lat (C vs Rust).
+#           per roundtrip of inproc_lat (C vs Rust); async_inproc_thr and
+#           async_inproc_lat compare the async API with the blocking one.
 #   SIZES   message sizes, default "1" (SIZE=n is the same as SIZES=n).
 #   N1/N2   message counts, default 100000/200000, or 10000/20000 for sizes of
 #           16 KiB and more (valgrind runs ~50x slower than native).
@@ -38,11 +43,13 @@ if [ "${NO_BUILD:-}" != 1 ]; then
     "$PERF_DIR/compare.sh" --build-only
 fi
 
-# ir <binary> <size> <count> <tag>: total instructions executed (all threads).
+# ir <command> <size> <count> <tag>: total instructions executed (all threads).
+# <command> may be several words (e.g. "async_perf inproc_thr").
 ir() {
     local file=$OUT/callgrind.out.$4.$2.$3
+    # shellcheck disable=SC2086 # the command's words split on purpose
     timeout "$TIMEOUT" valgrind --tool=callgrind --callgrind-out-file="$file" \
-        "$1" "$2" "$3" >/dev/null 2>"$file.log"
+        $1 "$2" "$3" >/dev/null 2>"$file.log"
     sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$file" | head -n1
 }
 
@@ -59,6 +66,17 @@ per_msg() {
 SUMMARY=()
 for tool in $TOOLS; do
     for size in $SIZES; do
+        if [[ $tool == async_* ]]; then
+            plain=${tool#async_}
+            blocking=$(per_msg "$RUST_BIN/$plain" "$size" "$plain.Rust")
+            async=$(per_msg "$RUST_BIN/async_perf $plain" "$size" "$plain.Async")
+            line=$(python3 -c "
+b, a = float('$blocking'), float('$async')
+print(f'$plain $size B: blocking {b:.2f}, async {a:.2f}, Async/blocking {a / b:.4f} (+{a - b:.0f})')")
+            echo "$line"
+            SUMMARY+=("$line")
+            continue
+        fi
         c=$(per_msg "$C_BIN/$tool" "$size" "$tool.C")
         rust=$(per_msg "$RUST_BIN/$tool" "$size" "$tool.Rust")
         if [ "$tool" = inproc_thr ]; then

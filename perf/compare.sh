@@ -13,6 +13,16 @@
 # `perf/compare.sh --build-only` just builds both sets of tools (callgrind.sh uses
 # that).
 #
+# Besides C and Rust (the blocking ports), three more sides run on the workloads
+# they support, in the same run and the same interleaving: "Async" (the async
+# API, perf/src/bin/async_perf.rs, on tcp_thr_filled, tcp_lat,
+# inproc_thr_filled and inproc_lat; its rows compare it with Rust, the blocking
+# API: target >= 0.95 for throughput, <= 1.10 for latency), and the pure-Rust
+# engines of perf/peers (zmq.rs and rzmq, compared with C, no target). SIDES
+# lists the extra sides to run (default "Async zmq.rs rzmq"; SIDES= runs C and
+# Rust only). To add a peer: a binary in perf/peers (see its Cargo.toml) and a
+# line in side_cmd() and side_supports() below.
+#
 # Environment: REPEATS (default 5), TIMEOUT per process in seconds (default 60),
 # LIBZMQ_NO_VENDOR=1 (system libzmq), CARGO_TARGET_DIR (as for cargo), ONLY (an
 # extended regex: run only the workloads whose "kind size" matches, e.g.
@@ -27,6 +37,8 @@ TIMEOUT=${TIMEOUT:-60}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 RUST_BIN=$TARGET_DIR/release
 C_BIN=$TARGET_DIR/perf-c
+PEERS_BIN=$TARGET_DIR/peers/release
+SIDES=${SIDES-Async zmq.rs rzmq}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
@@ -55,79 +67,102 @@ runs = OrderedDict()
 by_rep = {}
 for kind, size, count, side, rep, value in csv.reader(open(raw)):
     key = (kind, int(size), int(count))
-    runs.setdefault(key, {"C": [], "Rust": []})
+    runs.setdefault(key, {})
+    runs[key].setdefault(side, [])
     if value:
         runs[key][side].append(float(value))
         by_rep.setdefault(key, {}).setdefault(rep, {})[side] = float(value)
 
+# (subject, baseline, throughput target, latency target): None = no target,
+# the interval then only says faster / slower / noise against 1.0.
+COMPARISONS = [
+    ("Rust", "C", 0.98, 1.02),
+    ("Async", "Rust", 0.95, 1.10),
+    ("zmq.rs", "C", None, None),
+    ("rzmq", "C", None, None),
+]
+
 rows = []
 for (kind, size, count), sides in runs.items():
     lat = kind.endswith("_lat")
-    c = statistics.median(sides["C"]) if sides["C"] else float("nan")
-    r = statistics.median(sides["Rust"]) if sides["Rust"] else float("nan")
-    ratio = r / c if c else float("nan")
-    # The same ratio taken within each repeat (the C and Rust runs next to each
-    # other), then the median: a drift of the machine's speed over the run
-    # cancels out of it.
-    pairs = [v["Rust"] / v["C"] for v in by_rep.get((kind, size, count), {}).values()
-             if v.get("C") and "Rust" in v]
-    paired = statistics.median(pairs) if pairs else float("nan")
-    def meets(value):
-        return value <= 1.02 if lat else value >= 0.98
-    # What the runs can tell: the target is met (or missed) only when the
-    # whole interval is on that side of it; otherwise the difference is
-    # within what this machine's noise allows.
-    lo, hi = interval(sides["C"], sides["Rust"])
-    worst, best = (hi, lo) if lat else (lo, hi)
-    says = "meets" if meets(worst) else "misses" if not meets(best) else "noise"
-    rows.append({
-        "workload": f"{kind} {size}B",
-        "count": count,
-        "unit": "us" if lat else "msg/s",
-        "c": c, "rust": r, "ratio": ratio, "paired": paired, "lo": lo, "hi": hi,
-        "says": says,
-        "target": "<= 1.02" if lat else ">= 0.98",
-        "ok": "ok" if meets(ratio) else "MISS",
-        "runs": len(sides["C"]),
-    })
+    for subject, base, thr_target, lat_target in COMPARISONS:
+        bs, ss = sides.get(base, []), sides.get(subject, [])
+        if subject not in sides:
+            continue
+        b = statistics.median(bs) if bs else float("nan")
+        r = statistics.median(ss) if ss else float("nan")
+        ratio = r / b if b else float("nan")
+        # The same ratio taken within each repeat (the two sides' runs next to
+        # each other), then the median: a drift of the machine's speed over the
+        # run cancels out of it.
+        pairs = [v[subject] / v[base] for v in by_rep.get((kind, size, count), {}).values()
+                 if v.get(base) and subject in v]
+        paired = statistics.median(pairs) if pairs else float("nan")
+        target = lat_target if lat else thr_target
+        def meets(value, target=target):
+            t = 1.0 if target is None else target
+            return value <= t if lat else value >= t
+        # What the runs can tell: the target is met (or missed) only when the
+        # whole interval is on that side of it; otherwise the difference is
+        # within what this machine's noise allows.
+        lo, hi = interval(bs, ss)
+        worst, best = (hi, lo) if lat else (lo, hi)
+        if target is None:
+            says = "faster" if meets(worst) else "slower" if not meets(best) else "noise"
+            target_text, ok = "(none)", ""
+        else:
+            says = "meets" if meets(worst) else "misses" if not meets(best) else "noise"
+            target_text = f"{'<=' if lat else '>='} {target:.2f}"
+            ok = "ok" if meets(ratio) else "MISS"
+        rows.append({
+            "workload": f"{kind} {size}B",
+            "compare": f"{subject}/{base}",
+            "count": count,
+            "unit": "us" if lat else "msg/s",
+            "c": b, "rust": r, "ratio": ratio, "paired": paired, "lo": lo, "hi": hi,
+            "says": says,
+            "target": target_text,
+            "ok": ok,
+            "runs": len(ss),
+        })
 
-hdr = (f"{'workload':<24} {'unit':<5} {'C (median)':>11} {'Rust (median)':>13} {'Rust/C':>6} "
-       f"{'paired':>6} {'95% interval':>12}  target       the interval")
+hdr = (f"{'workload':<24} {'compared':<12} {'unit':<5} {'base (median)':>13} {'side (median)':>13} "
+       f"{'ratio':>6} {'paired':>6} {'95% interval':>12}  target        the interval")
 print(hdr)
 print("-" * len(hdr))
 for x in rows:
     fmt = ".3f" if x["unit"] == "us" else ".0f"
-    print(f"{x['workload']:<24} {x['unit']:<5} {x['c']:>11{fmt}} {x['rust']:>13{fmt}} "
+    print(f"{x['workload']:<24} {x['compare']:<12} {x['unit']:<5} {x['c']:>13{fmt}} {x['rust']:>13{fmt}} "
           f"{x['ratio']:>6.3f} {x['paired']:>6.3f} {x['lo']:>5.3f}-{x['hi']:<6.3f}  "
-          f"{x['target']} {x['ok']:<4} {x['says']}")
+          f"{x['target']:<8} {x['ok']:<4} {x['says']}")
 
 with open(csv_path, "w", newline="") as f:
     w = csv.writer(f)
-    w.writerow(["workload", "message_count", "unit", "c_median", "rust_median",
-                "rust_over_c", "paired_rust_over_c", "interval_low", "interval_high",
+    w.writerow(["workload", "compared", "message_count", "unit", "base_median", "side_median",
+                "ratio", "paired_ratio", "interval_low", "interval_high",
                 "target", "status", "interval_says", "repeats"])
     for x in rows:
-        w.writerow([x["workload"], x["count"], x["unit"], f"{x['c']:.3f}",
+        w.writerow([x["workload"], x["compare"], x["count"], x["unit"], f"{x['c']:.3f}",
                     f"{x['rust']:.3f}", f"{x['ratio']:.4f}", f"{x['paired']:.4f}",
                     f"{x['lo']:.4f}", f"{x['hi']:.4f}", x["target"], x["ok"], x["says"],
                     x["runs"]])
 
 # A horizontal bar per workload: the ratio Rust/C, a reference line at 1.0.
-bar_h, gap, left, width, top = 18, 8, 170, 420, 40
+bar_h, gap, left, width, top = 18, 8, 290, 420, 40
 vmax = min(1.5, max([1.2] + [v for x in rows for v in (x["ratio"], x["hi"]) if v == v]))
 scale = width / vmax
 height = top + len(rows) * (bar_h + gap) + 56
 out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 140}" '
        f'height="{height}" font-family="sans-serif" font-size="12">',
-       f'<text x="10" y="20" font-size="13">Rust/C per workload and its 95 % interval '
-       f'(throughput: higher is better; latency: lower)</text>',
+       f'<text x="10" y="20" font-size="13">Each side against its baseline (Rust/C, Async/Rust, '
+       f'peers/C) and the 95 % interval (throughput: higher is better; latency: lower)</text>',
        f'<text x="10" y="{height - 8}" font-size="11">green: the interval meets the '
-       f'target; red: it misses it; yellow: it spans it (noise)</text>']
+       f'target (peers: faster than C); red: it misses it (slower); yellow: it spans it (noise)</text>']
 for i, x in enumerate(rows):
     y = top + i * (bar_h + gap)
     ratio = x["ratio"] if x["ratio"] == x["ratio"] else 0.0
-    colour = {"meets": "#4a8", "misses": "#d64"}.get(x["says"], "#db3")
-    out.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end">{x["workload"]}</text>')
+    colour = {"meets": "#4a8", "faster": "#4a8", "misses": "#d64", "slower": "#d64"}.get(x["says"], "#db3")
+    out.append(f'<text x="{left - 6}" y="{y + 13}" text-anchor="end">{x["workload"]} {x["compare"]}</text>')
     out.append(f'<rect x="{left}" y="{y}" width="{ratio * scale:.1f}" height="{bar_h}" fill="{colour}"/>')
     # The 95 % interval as a whisker across the bar's end.
     if x["lo"] == x["lo"] and x["hi"] == x["hi"]:
@@ -152,9 +187,15 @@ if [ "${1:-}" = --report ]; then
 fi
 
 # ---------------------------------------------------------------- build ---
-echo "== building the Rust tools (cargo build --release -p zmq-perf)" >&2
-(cd "$ROOT" && timeout 1800 cargo build --release -p zmq-perf --message-format=json \
-    >"$WORK/cargo.json")
+echo "== building the Rust tools (cargo build --release -p zmq-perf --features tokio)" >&2
+(cd "$ROOT" && timeout 1800 cargo build --release -p zmq-perf --features tokio \
+    --message-format=json >"$WORK/cargo.json")
+if grep -Eq 'zmq\.rs|rzmq' <<<"$SIDES"; then
+    # The peers' crate (its own lock file and target dir; never built by CI's tests).
+    echo "== building the peers (perf/peers: zmq.rs, rzmq)" >&2
+    CARGO_TARGET_DIR=$TARGET_DIR/peers timeout 1800 cargo build --release \
+        --manifest-path "$PERF_DIR/peers/Cargo.toml" >&2
+fi
 
 mkdir -p "$C_BIN" "$WORK/include"
 # The tools include "platform.hpp" (libzmq's generated config header) only to
@@ -245,41 +286,83 @@ figure() {
     esac
 }
 
-# run_one <bin dir> <workload kind> <size> <count>: prints the figure.
+# side_cmd <side> <tool>: the command (words) that runs <tool> for <side>.
+side_cmd() {
+    case $1 in
+        C) echo "$C_BIN/$2" ;;
+        Rust) echo "$RUST_BIN/$2" ;;
+        Async) echo "$RUST_BIN/async_perf $2" ;;
+        zmq.rs) echo "$PEERS_BIN/zmqrs $2" ;;
+        rzmq) echo "$PEERS_BIN/rzmq $2" ;;
+    esac
+}
+
+# side_supports <side> <kind>: whether the side runs that workload kind. The
+# extra sides run the rows where every side writes its payload (the _filled
+# throughput rows) and the latency rows; zmq.rs has no inproc transport.
+side_supports() {
+    case $1 in
+        C | Rust) return 0 ;;
+        Async | rzmq) [[ $2 =~ ^(tcp_thr_filled|tcp_lat|inproc_thr_filled|inproc_lat)$ ]] ;;
+        zmq.rs) [[ $2 =~ ^(tcp_thr_filled|tcp_lat)$ ]] ;;
+        *) return 1 ;;
+    esac
+}
+
+# run_one <side> <workload kind> <size> <count>: prints the figure.
 run_one() {
-    local dir=$1 kind=$2 size=$3 count=$4 out=$WORK/out port
+    local side=$1 kind=$2 size=$3 count=$4 out=$WORK/out port
     case $kind in
         tcp_thr | tcp_lat | tcp_thr_filled)
             local suffix=${kind#tcp_} remote
             suffix=${suffix%_filled}
-            remote=$dir/remote_$suffix
+            remote=remote_$suffix
             # The C sender of tcp_thr_filled is remote_thr with a memset added.
-            if [ "$kind" = tcp_thr_filled ] && [ "$dir" = "$C_BIN" ]; then
-                remote=$dir/remote_thr_filled
+            if [ "$kind" = tcp_thr_filled ] && [ "$side" = C ]; then
+                remote=remote_thr_filled
             fi
             port=$(free_port)
-            timeout "$TIMEOUT" "$dir/local_$suffix" "tcp://127.0.0.1:$port" "$size" "$count" \
-                >"$out.local" &
+            # shellcheck disable=SC2046 # side_cmd gives words on purpose
+            timeout "$TIMEOUT" $(side_cmd "$side" "local_$suffix") "tcp://127.0.0.1:$port" \
+                "$size" "$count" >"$out.local" &
             local pid=$!
             wait_listen "$port" || { echo "local_$suffix did not listen" >&2; }
-            timeout "$TIMEOUT" "$remote" "tcp://127.0.0.1:$port" "$size" "$count" \
-                >"$out.remote"
-            wait "$pid"
-            if [ "$suffix" = thr ]; then figure "$out.local" thr; else figure "$out.remote" lat; fi
+            # shellcheck disable=SC2046
+            timeout "$TIMEOUT" $(side_cmd "$side" "$remote") "tcp://127.0.0.1:$port" \
+                "$size" "$count" >"$out.remote" &
+            local rpid=$!
+            if [ "$suffix" = thr ]; then
+                # The receiver's figure is the result; a sender that cannot tell
+                # when everything arrived (zmq.rs has no linger) is stopped once
+                # the receiver is done.
+                wait "$pid" || true
+                for _ in $(seq 50); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.1; done
+                kill "$rpid" 2>/dev/null || true
+                wait "$rpid" 2>/dev/null || true
+                figure "$out.local" thr
+            else
+                wait "$rpid" || true
+                wait "$pid" || true
+                figure "$out.remote" lat
+            fi
             ;;
         inproc_thr | proxy_thr)
-            timeout "$TIMEOUT" "$dir/$kind" "$size" "$count" >"$out"
+            # shellcheck disable=SC2046
+            timeout "$TIMEOUT" $(side_cmd "$side" "$kind") "$size" "$count" >"$out"
             figure "$out" thr
             ;;
         inproc_thr_filled)
-            # The C side is inproc_thr built with ZMQ_MAKE_VALGRIND_HAPPY.
-            local bin=$dir/inproc_thr_filled
-            if [ "$dir" = "$RUST_BIN" ]; then bin=$dir/inproc_thr; fi
-            timeout "$TIMEOUT" "$bin" "$size" "$count" >"$out"
+            # The C side is inproc_thr built with ZMQ_MAKE_VALGRIND_HAPPY; the
+            # others always write their payload.
+            local tool=inproc_thr
+            if [ "$side" = C ]; then tool=inproc_thr_filled; fi
+            # shellcheck disable=SC2046
+            timeout "$TIMEOUT" $(side_cmd "$side" "$tool") "$size" "$count" >"$out"
             figure "$out" thr
             ;;
         inproc_lat)
-            timeout "$TIMEOUT" "$dir/$kind" "$size" "$count" >"$out"
+            # shellcheck disable=SC2046
+            timeout "$TIMEOUT" $(side_cmd "$side" "$kind") "$size" "$count" >"$out"
             figure "$out" lat
             ;;
     esac
@@ -320,10 +403,19 @@ for w in "${WORKLOADS[@]}"; do
     for rep in $(seq "$REPEATS"); do
         # Which side runs first alternates, so that an effect of going first (or
         # of following the other) does not fall on one side only.
-        if [ $((rep % 2)) = 1 ]; then order="C Rust"; else order="Rust C"; fi
-        for side in $order; do
-            if [ $side = C ]; then dir=$C_BIN; else dir=$RUST_BIN; fi
-            value=$(run_one "$dir" "$kind" "$size" "$count" || true)
+        # (The extra sides follow in the same alternation: reversed every other
+        # repeat.)
+        sides=(C Rust)
+        for extra in $SIDES; do
+            if side_supports "$extra" "$kind"; then sides+=("$extra"); fi
+        done
+        if [ $((rep % 2)) = 0 ]; then
+            reversed=()
+            for ((i = ${#sides[@]} - 1; i >= 0; i--)); do reversed+=("${sides[i]}"); done
+            sides=("${reversed[@]}")
+        fi
+        for side in "${sides[@]}"; do
+            value=$(run_one "$side" "$kind" "$size" "$count" || true)
             echo "$kind $size ($count) $side #$rep: ${value:-FAILED}" >&2
             echo "$kind,$size,$count,$side,$rep,${value:-}" >>"$RAW"
         done

@@ -3,9 +3,10 @@
 use std::ffi::{c_int, c_void};
 use std::fmt;
 use std::ptr::NonNull;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::{cvt, cvt_ptr, Error, Result};
+use crate::guard;
 use crate::socket::{Socket, SocketType};
 
 /// The owner of one `zmq_ctx_new` context. Dropped when the last [`Context`] clone
@@ -14,6 +15,10 @@ use crate::socket::{Socket, SocketType};
 /// waits on a socket of ours).
 struct RawContext {
     ptr: NonNull<c_void>,
+    /// The `ZMQ_THREAD_SCHED_POLICY` and `ZMQ_THREAD_PRIORITY` set so far (libzmq
+    /// has no getter for the priority), locked around the check and the setting of
+    /// either, so that the pair libzmq will apply is the pair that was checked.
+    thread_scheduling: Mutex<(c_int, c_int)>,
 }
 
 // SAFETY: a libzmq context is thread-safe: every zmq_ctx_* function and zmq_socket
@@ -50,6 +55,15 @@ impl Drop for RawContext {
 /// of one context. Every [`Socket`] keeps its context alive, so dropping the
 /// `Context` before its sockets is fine: libzmq's `zmq_ctx_term` runs when the last
 /// handle and the last socket are gone, and honours each socket's linger period.
+///
+/// **That last drop can block.** `zmq_ctx_term` waits until every closed socket's
+/// queued messages are sent or its `ZMQ_LINGER` period ends, and the default linger
+/// is -1 (for ever): a program whose peer is gone hangs in the drop. Give sockets a
+/// finite linger ([`Socket::set_linger`]), or make it 0 for every new socket with
+/// [`Context::set_blocky`]`(false)`. [`Context::term`] on the last handle does the
+/// same wait and reports its error; on any other handle it only shuts the context
+/// down (blocked calls return `ETERM`). Unlike rust-zmq's `destroy`, nothing can
+/// terminate a context while a socket of it is alive.
 ///
 /// ```
 /// let ctx = zmq::Context::new()?;
@@ -121,14 +135,14 @@ macro_rules! context_int_options {
 }
 
 context_int_options! {
-    ZMQ_IO_THREADS: i32, get_io_threads / set_io_threads, "The number of I/O threads (default 1); takes effect for sockets created later.";
+    ZMQ_IO_THREADS: i32, get_io_threads / set_io_threads, "The number of I/O threads (default 1); takes effect when the context makes its first socket. At most 1024, and no more than the process can open descriptors and start threads for (`RLIMIT_NOFILE`, `RLIMIT_NPROC`): `EINVAL` beyond, where libzmq would abort the process when it starts them.";
     ZMQ_MAX_SOCKETS: i32, get_max_sockets / set_max_sockets, "The maximum number of sockets (default 1023).";
     ZMQ_SOCKET_LIMIT: i32, get_socket_limit /, "The largest `ZMQ_MAX_SOCKETS` this build allows.";
-    ZMQ_THREAD_PRIORITY: i32, / set_thread_priority, "The OS scheduling priority of the I/O threads.";
-    ZMQ_THREAD_SCHED_POLICY: i32, get_thread_sched_policy / set_thread_sched_policy, "The OS scheduling policy of the I/O threads.";
+    ZMQ_THREAD_PRIORITY: i32, / set_thread_priority, "The OS scheduling priority of the I/O threads: 1 to 99 under `SCHED_FIFO` or `SCHED_RR`; under other policies any value above 0 makes libzmq lower their nice value by 20. Checked with the policy set so far by applying both to a throwaway thread, as libzmq will apply them to its threads (where a failure aborts the process): `EINVAL` for a value the OS rejects, `EPERM` without the privilege (`CAP_SYS_NICE`, `RLIMIT_RTPRIO`, `RLIMIT_NICE`). Set the priority before a real-time policy.";
+    ZMQ_THREAD_SCHED_POLICY: i32, get_thread_sched_policy / set_thread_sched_policy, "The OS scheduling policy of the I/O threads (`libc::SCHED_OTHER`, `SCHED_FIFO`, `SCHED_RR`, `SCHED_BATCH`, `SCHED_IDLE`). Checked with the priority set so far, as for `set_thread_priority`: `EINVAL` for a policy the OS rejects (or a real-time one without a priority of 1 to 99 set first), `EPERM` without the privilege.";
     ZMQ_MAX_MSGSZ: i32, get_max_msgsz / set_max_msgsz, "The largest message size the context accepts.";
     ZMQ_MSG_T_SIZE: i32, get_msg_t_size /, "`sizeof(zmq_msg_t)` as the linked library sees it (64).";
-    ZMQ_THREAD_AFFINITY_CPU_ADD: i32, / add_thread_affinity_cpu, "Pins the I/O threads to this CPU (adds it to the affinity set).";
+    ZMQ_THREAD_AFFINITY_CPU_ADD: i32, / add_thread_affinity_cpu, "Pins the I/O threads to this CPU (adds it to the affinity set). `EINVAL` for a CPU outside the process's own affinity set (Linux), which libzmq could not pin its threads to (it would abort).";
     ZMQ_THREAD_AFFINITY_CPU_REMOVE: i32, / remove_thread_affinity_cpu, "Removes a CPU from the affinity set (`EINVAL` if it was not in it).";
     ZMQ_THREAD_NAME_PREFIX: i32, get_thread_name_prefix / set_thread_name_prefix, "A numeric prefix for the names of the I/O threads.";
     ZMQ_IPV6: bool, get_ipv6 / set_ipv6, "Whether sockets made from now on use IPv6 (default false).";
@@ -169,7 +183,10 @@ impl Context {
         // SAFETY: zmq_ctx_new has no preconditions; it returns null on failure.
         let ptr = cvt_ptr(unsafe { zmq_sys::zmq_ctx_new() })?;
         Ok(Context {
-            raw: Arc::new(RawContext { ptr }),
+            raw: Arc::new(RawContext {
+                ptr,
+                thread_scheduling: Mutex::new((guard::THREAD_DEFAULT, guard::THREAD_DEFAULT)),
+            }),
         })
     }
 
@@ -216,15 +233,56 @@ impl Context {
     }
 
     /// Reads an integer context option by its `ZMQ_` number (`zmq_ctx_get`).
+    ///
+    /// `zmq_ctx_get` answers -1 both for an error and for an option whose value is -1
+    /// (`ZMQ_THREAD_SCHED_POLICY` by default): errno tells them apart, as it is
+    /// cleared first and set only on an error.
     #[doc(alias = "zmq_ctx_get")]
     pub fn get_raw(&self, option: c_int) -> Result<i32> {
+        crate::error::clear_errno();
         // SAFETY: the pointer is a live context (kept alive by this handle).
-        cvt(unsafe { zmq_sys::zmq_ctx_get(self.as_raw(), option) })
+        match unsafe { zmq_sys::zmq_ctx_get(self.as_raw(), option) } {
+            -1 if Error::last().raw() == 0 => Ok(-1),
+            rc => cvt(rc),
+        }
     }
 
     /// Sets an integer context option by its `ZMQ_` number (`zmq_ctx_set`).
+    ///
+    /// The options libzmq applies later in its I/O threads, where a failure aborts
+    /// the process, are checked as their typed setters check them (see
+    /// [`Context::set_io_threads`], [`Context::set_thread_sched_policy`],
+    /// [`Context::set_thread_priority`], [`Context::add_thread_affinity_cpu`]).
     #[doc(alias = "zmq_ctx_set")]
     pub fn set_raw(&self, option: c_int, value: i32) -> Result<()> {
+        // Values libzmq itself rejects (negative ones) are left for it to reject.
+        let checked = value >= 0;
+        match option {
+            zmq_sys::ZMQ_IO_THREADS if checked => guard::check_io_threads(value)?,
+            zmq_sys::ZMQ_THREAD_AFFINITY_CPU_ADD if checked => guard::check_affinity_cpu(value)?,
+            zmq_sys::ZMQ_THREAD_SCHED_POLICY | zmq_sys::ZMQ_THREAD_PRIORITY if checked => {
+                let mut scheduling = self
+                    .raw
+                    .thread_scheduling
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let (mut policy, mut priority) = *scheduling;
+                if option == zmq_sys::ZMQ_THREAD_PRIORITY {
+                    priority = value;
+                } else {
+                    policy = value;
+                }
+                guard::check_scheduling(policy, priority)?;
+                self.set_raw_unchecked(option, value)?;
+                *scheduling = (policy, priority);
+                return Ok(());
+            }
+            _ => {}
+        }
+        self.set_raw_unchecked(option, value)
+    }
+
+    fn set_raw_unchecked(&self, option: c_int, value: i32) -> Result<()> {
         // SAFETY: the pointer is a live context (kept alive by this handle).
         cvt(unsafe { zmq_sys::zmq_ctx_set(self.as_raw(), option, value) }).map(drop)
     }

@@ -94,6 +94,11 @@ errnos! {
     EPROTO = libc::EPROTO;
     /// Invalid or incomplete multibyte or wide character.
     EILSEQ = libc::EILSEQ;
+    /// Operation not permitted (e.g. a scheduling setting the process lacks the
+    /// privilege for).
+    EPERM = libc::EPERM;
+    /// Already exists (e.g. a connect routing id that is in use).
+    EEXIST = libc::EEXIST;
     /// The operation cannot be accomplished in the socket's current state
     /// (e.g. `send` twice on a REQ socket).
     EFSM = zmq_sys::EFSM;
@@ -123,26 +128,73 @@ impl Error {
         Error(unsafe { zmq_sys::zmq_errno() })
     }
 
+    /// The C library's `errno` of the last failed OS call on this thread.
+    pub(crate) fn last_os() -> Error {
+        Error(
+            std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EINVAL),
+        )
+    }
+
     /// The symbolic name (`"EAGAIN"`, `"ETERM"` ...) where this crate knows the code.
     pub fn name(self) -> Option<&'static str> {
         errno_name(self.0)
     }
 
-    /// The message `zmq_strerror` gives for this code.
+    /// The text of this error: libzmq's own text for its codes (`zmq_strerror`), and
+    /// the C library's for the others, read through the thread-safe `strerror_r`
+    /// (`zmq_strerror` calls `strerror`, whose buffer another thread may overwrite).
     #[doc(alias = "zmq_strerror")]
     pub fn message(self) -> String {
-        // SAFETY: zmq_strerror accepts any int and returns a pointer to a
-        // NUL-terminated string that libzmq or libc keeps valid (static storage or
-        // strerror's buffer, which we copy out at once).
-        let ptr = unsafe { zmq_sys::zmq_strerror(self.0) };
-        if ptr.is_null() {
-            return format!("unknown error {}", self.0);
+        if has_static_text(self.0) {
+            // SAFETY: zmq_strerror accepts any int; for the codes of
+            // `has_static_text` it returns a pointer to a NUL-terminated string
+            // literal (err.cpp, `errno_to_string`), or, if another libzmq answers
+            // differently, to a string we copy out at once.
+            let ptr = unsafe { zmq_sys::zmq_strerror(self.0) };
+            if !ptr.is_null() {
+                // SAFETY: ptr is non-null and points to a NUL-terminated string.
+                return unsafe { CStr::from_ptr(ptr) }
+                    .to_string_lossy()
+                    .into_owned();
+            }
         }
-        // SAFETY: ptr is non-null and points to a NUL-terminated string (see above).
-        unsafe { CStr::from_ptr(ptr) }
-            .to_string_lossy()
-            .into_owned()
+        os_message(self.0)
     }
+}
+
+/// Whether libzmq's `zmq_strerror` answers this code from its own table of string
+/// literals rather than with `strerror` (err.cpp; on Windows it also names the POSIX
+/// codes the C runtime lacks, and Windows's `strerror` is thread-safe anyway).
+fn has_static_text(code: c_int) -> bool {
+    cfg!(windows)
+        || code == zmq_sys::EFSM
+        || code == zmq_sys::ENOCOMPATPROTO
+        || code == zmq_sys::ETERM
+        || code == zmq_sys::EMTHREAD
+        || code == libc::EHOSTUNREACH
+}
+
+/// The C library's text for an errno value, through the thread-safe `strerror_r`
+/// (the XSI form, which the `libc` crate binds on every Unix).
+#[cfg(unix)]
+fn os_message(code: c_int) -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: buf is writable for its whole length, which is what we pass; strerror_r
+    // writes a NUL-terminated string of at most that many bytes, or fails.
+    let rc = unsafe { libc::strerror_r(code, buf.as_mut_ptr().cast(), buf.len()) };
+    let end = buf.iter().position(|&b| b == 0);
+    match (rc, end) {
+        (0, Some(end)) if end > 0 => String::from_utf8_lossy(&buf[..end]).into_owned(),
+        _ => format!("Unknown error {code}"),
+    }
+}
+
+/// Windows: `zmq_strerror` handles every code (see `has_static_text`).
+#[cfg(not(unix))]
+fn os_message(code: c_int) -> String {
+    format!("Unknown error {code}")
 }
 
 impl fmt::Display for Error {
@@ -206,6 +258,41 @@ fn errno_kind(e: Error) -> std::io::ErrorKind {
     }
 }
 
+/// Sets this thread's `errno` to 0, where the platform lets us (everywhere this
+/// crate is tested, Windows included; elsewhere a no-op), for the C calls whose
+/// error return is also a valid value.
+pub(crate) fn clear_errno() {
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "emscripten"))]
+    // SAFETY: __errno_location returns this thread's errno slot, valid and writable.
+    unsafe {
+        *libc::__errno_location() = 0;
+    }
+    #[cfg(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "dragonfly"
+    ))]
+    // SAFETY: __error returns this thread's errno slot, valid and writable.
+    unsafe {
+        *libc::__error() = 0;
+    }
+    #[cfg(windows)]
+    // SAFETY: the C runtime's _errno (MSVC's UCRT and MinGW's msvcrt/UCRT alike)
+    // returns this thread's errno slot, the one libzmq's zmq_errno reads.
+    unsafe {
+        *windows_crt::_errno() = 0;
+    }
+}
+
+/// The C runtime's errno accessor, which the libc crate does not declare on Windows.
+#[cfg(windows)]
+mod windows_crt {
+    extern "C" {
+        pub(super) fn _errno() -> *mut std::os::raw::c_int;
+    }
+}
+
 /// Maps a C return value that is `-1` on failure to `Err(zmq_errno())`.
 #[inline]
 pub(crate) fn cvt(rc: c_int) -> Result<c_int> {
@@ -249,6 +336,28 @@ mod tests {
             "Operation cannot be accomplished in current state"
         );
         assert!(format!("{:?}", Error::EAGAIN).contains("EAGAIN"));
+    }
+
+    #[test]
+    fn messages_are_thread_safe_and_name_their_code() {
+        // strerror's static buffer, shared by every thread for unknown codes on some
+        // C libraries, would let one thread read another's number.
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                std::thread::spawn(move || {
+                    for i in 0..2_000 {
+                        let code = 100_000 + t * 10_000 + i;
+                        let text = Error::from_raw(code).message();
+                        assert!(text.contains(&code.to_string()), "{code}: {text}");
+                    }
+                    assert_eq!(Error::ECONNREFUSED.message(), "Connection refused");
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(Error::EHOSTUNREACH.message(), "Host unreachable");
     }
 
     #[test]

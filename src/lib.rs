@@ -58,24 +58,33 @@
 #![warn(missing_docs)]
 
 mod auth;
+#[cfg(unix)]
+mod bind_fd;
 mod context;
 mod curve;
 mod error;
+mod guard;
 mod message;
 mod monitor;
+mod multipart;
 mod poll;
 mod proxy;
 mod signal;
 mod socket;
 mod sockopt;
 mod timers;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 pub use auth::*;
+#[cfg(unix)]
+pub use bind_fd::BindFdError;
 pub use context::{Context, CONTEXT_OPTIONS};
 pub use curve::*;
 pub use error::{Error, Result};
 pub use message::{Message, MessageWriter};
 pub use monitor::*;
+pub use multipart::{Multipart, MultipartSendError};
 pub use poll::*;
 pub use proxy::*;
 pub use signal::{catch_interrupts, interrupted};
@@ -98,8 +107,10 @@ pub fn version() -> (i32, i32, i32) {
 }
 
 /// Whether the linked libzmq supports a capability (`zmq_has`): `"ipc"`, `"pgm"`,
-/// `"tipc"`, `"norm"`, `"curve"`, `"gssapi"`, `"draft"`, `"ws"`, `"wss"`, ...
-/// A name holding a NUL byte is simply not a capability.
+/// `"tipc"`, `"norm"`, `"curve"`, `"gssapi"`, `"draft"`, `"WS"`, `"WSS"`, ... Names
+/// are compared exactly, as libzmq spells them: lowercase, except the WebSocket
+/// transports, which libzmq 4.3 answers only as `"WS"` and `"WSS"`. A name holding a
+/// NUL byte is simply not a capability.
 ///
 /// ```
 /// if zmq::has("curve") {

@@ -731,11 +731,20 @@ mod poller {
 
         /// Checks what libzmq's rebuild of the poll set asserts: it reads `ZMQ_FD` of
         /// every polled socket and aborts the process if that fails, as it does with
-        /// `ETERM` once a socket has seen its context shut down. Report it instead.
+        /// `ETERM` once a socket has seen its context shut down, and it polls with
+        /// poll(2), which fails for more descriptors than `RLIMIT_NOFILE` (`EINVAL`
+        /// here instead). Report it instead.
         fn before_wait(&self) -> Result<()> {
             if !self.dirty {
                 return Ok(());
             }
+            // The rebuilt poll set holds every registration with events, and a
+            // signaler when there is a thread-safe socket: poll(2) refuses more
+            // descriptors than RLIMIT_NOFILE, and libzmq asserts that it succeeded.
+            let polled = (0..self.entries.len())
+                .filter(|&i| !self.entry(i).events.is_empty())
+                .count();
+            super::check_nofile_limit(polled + 1)?;
             for i in 0..self.entries.len() {
                 let entry = self.entry(i);
                 if let Some(socket) = entry.socket {

@@ -30,6 +30,30 @@ fn raw_or_null(socket: Option<&Socket>) -> *mut c_void {
     socket.map_or(std::ptr::null_mut(), Socket::as_raw)
 }
 
+/// The checks every proxy entry point makes on its sockets first.
+///
+/// * `ENOTSUP` for a DGRAM or RADIO socket, or one that has had `ZMQ_CONFLATE` on:
+///   the proxy sends and receives inside libzmq, past the checks this crate makes on
+///   those sockets (an oversized datagram overflows a buffer, an unbound DGRAM
+///   capture blocks the proxy for ever, a multipart message through a conflating
+///   socket aborts the process).
+/// * The error of reading `ZMQ_FD` (`ETERM` once the socket has seen its context
+///   shut down): libzmq's proxy built with the draft API polls through a
+///   `zmq_poller`, which asserts, aborting the process, that reading it succeeds.
+///   Thread-safe sockets have no `ZMQ_FD` (`EINVAL`, expected).
+fn check_proxy_sockets(sockets: &[Option<&Socket>]) -> Result<()> {
+    for socket in sockets.iter().flatten() {
+        if socket.guard().refused_by_proxies() {
+            return Err(Error::ENOTSUP);
+        }
+        match socket.get_fd() {
+            Ok(_) | Err(Error::EINVAL) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// Runs the built-in proxy between `frontend` and `backend` on this thread
 /// (`zmq_proxy`) until the context is shut down.
 ///
@@ -38,6 +62,11 @@ fn raw_or_null(socket: Option<&Socket>) -> *mut c_void {
 /// `Err(Error::ETERM)`. `EINTR` means a signal interrupted it (call it again to go
 /// on); `EFAULT` an invalid socket. Use [`proxy_steerable`] to stop it with a
 /// command instead.
+///
+/// Refused before it starts (see SECURITY.md): `ENOTSUP` for a DGRAM or RADIO socket
+/// or one that has had `ZMQ_CONFLATE` on (libzmq's proxy would bypass the checks that
+/// make them safe), and the socket's error (`ETERM`) for one whose context was
+/// already shut down, where a proxy of libzmq built with the draft API aborts.
 ///
 /// Bind or connect the sockets and set their options before calling it. The zguide's
 /// shared queue (`msgqueue`), with the proxy on its own thread:
@@ -67,6 +96,7 @@ fn raw_or_null(socket: Option<&Socket>) -> *mut c_void {
 /// ```
 #[doc(alias = "zmq_proxy")]
 pub fn proxy(frontend: &Socket, backend: &Socket) -> Result<()> {
+    check_proxy_sockets(&[Some(frontend), Some(backend)])?;
     // SAFETY: both sockets are live for the whole call (borrowed). A classic socket
     // is !Sync, so no other thread uses it meanwhile; a thread-safe one shared
     // through ThreadSafeSocket may be, which libzmq allows (it locks every entry
@@ -79,7 +109,8 @@ pub fn proxy(frontend: &Socket, backend: &Socket) -> Result<()> {
 /// frame the proxy moves, either way, is also sent to `capture` (with its
 /// `SNDMORE` flag as received). Use a `PUB`, `PUSH`, `DEALER` or `PAIR` capture
 /// socket, and mind that a capture socket that blocks on send (e.g. a `PUSH` or
-/// `PAIR` without a peer) stalls the proxy.
+/// `PAIR` without a peer) stalls the proxy. The sockets are checked as in
+/// [`proxy`], the capture socket too.
 ///
 /// Returns as [`proxy`] does: `Err(Error::ETERM)` once the context is shut down.
 ///
@@ -106,6 +137,7 @@ pub fn proxy(frontend: &Socket, backend: &Socket) -> Result<()> {
 /// ```
 #[doc(alias = "zmq_proxy")]
 pub fn proxy_with_capture(frontend: &Socket, backend: &Socket, capture: &Socket) -> Result<()> {
+    check_proxy_sockets(&[Some(frontend), Some(backend), Some(capture)])?;
     // SAFETY: the three sockets are live for the whole call (borrowed); as in
     // `proxy`, a classic socket (!Sync) is used by no other thread meanwhile and a
     // thread-safe one is locked by libzmq.
@@ -126,6 +158,12 @@ pub fn proxy_with_capture(frontend: &Socket, backend: &Socket, capture: &Socket)
 /// [`send_proxy_command`]); sending the words yourself is possible but
 /// release-dependent, and before 4.3.5 any word libzmq does not know aborts the
 /// process. libzmq 4.3.4 and older also copy each command to the capture socket.
+///
+/// **Keep the control socket private.** Before 4.3.5 (a system libzmq such as
+/// Debian 12's 4.3.4), libzmq aborts the process on any control message that is not
+/// one of its commands (`proxy.cpp`), so whatever can reach the control socket can
+/// kill the process: bind or connect it on `inproc://` only, with nothing but
+/// [`send_proxy_command`] on the other end. The sockets are checked as in [`proxy`].
 ///
 /// ```
 /// use zmq::{Context, ProxyCommand, RecvFlags, SendFlags, PAIR, PULL, PUSH};
@@ -161,6 +199,7 @@ pub fn proxy_steerable(
     capture: Option<&Socket>,
     control: &Socket,
 ) -> Result<()> {
+    check_proxy_sockets(&[Some(frontend), Some(backend), capture, Some(control)])?;
     // SAFETY: every socket passed is live for the whole call (borrowed); as in
     // `proxy`, a classic socket (!Sync) is used by no other thread meanwhile and a
     // thread-safe one is locked by libzmq. A missing capture socket is passed as

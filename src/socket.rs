@@ -6,6 +6,7 @@ use std::ptr::NonNull;
 
 use crate::context::Context;
 use crate::error::{c_string, cvt, cvt_ptr, Error, Result};
+use crate::guard::Guard;
 use crate::message::Message;
 
 /// The socket type table: for each type its doc lines, an optional
@@ -161,6 +162,9 @@ bitflags::bitflags! {
     }
 }
 
+/// The most messages [`Socket::recv_latest`] reads in one call.
+pub const RECV_LATEST_LIMIT: usize = 65_536;
+
 /// `ZMQ_SNDMORE`, for porting C code: `socket.send(part, zmq::SNDMORE)`.
 pub const SNDMORE: SendFlags = SendFlags::SNDMORE;
 
@@ -169,6 +173,15 @@ pub const SNDMORE: SendFlags = SendFlags::SNDMORE;
 /// A socket may move to another thread (`Send`) but not be used from two threads
 /// at once (`!Sync`): libzmq's classic sockets are not thread-safe. Each socket keeps
 /// its [`Context`] alive.
+///
+/// **Dropping a socket does not drop its unsent messages.** The drop (or
+/// [`Socket::close`]) returns at once; messages still queued for a peer stay with
+/// libzmq for the socket's `ZMQ_LINGER` period, which is **-1, for ever**, by default
+/// in libzmq 4.3 (0 for sockets of a context with `set_blocky(false)`). The
+/// context's final termination (when its last handle and last socket are gone)
+/// waits for them: a program whose peer never comes back hangs on exit unless it
+/// sets a finite linger ([`Socket::set_linger`], milliseconds) or 0 to discard.
+/// RELIABILITY.md ("Shutdown") has the cases, each with its test.
 ///
 /// ```
 /// use zmq::{Context, RecvFlags, SendFlags, PULL, PUSH};
@@ -184,14 +197,14 @@ pub const SNDMORE: SendFlags = SendFlags::SNDMORE;
 /// ```
 pub struct Socket {
     // With the `draft` feature, `ThreadSafeSocket` shares `&Socket` between threads
-    // for the thread-safe types, so: no field with interior mutability here, and
-    // every `&self` method (in any module) must only hand `ptr` to libzmq socket
-    // functions (which lock for those types). See the SAFETY note of its Sync impl.
+    // for the thread-safe types, so: no field with unsynchronised interior
+    // mutability here (`guard` holds atomics and locks only), and every `&self`
+    // method (in any module) must only hand `ptr` to libzmq socket functions (which
+    // lock for those types) besides using `guard`. See the SAFETY note of its Sync
+    // impl.
     ptr: NonNull<c_void>,
-    // Whether this is a DGRAM socket, whose sends are checked first (see
-    // `dgram_can_send`). Fixed at creation.
-    #[cfg(feature = "draft")]
-    dgram: bool,
+    // What this crate checks before libzmq would abort, overflow or hang (guard.rs).
+    guard: Guard,
     // Declared after `ptr` and dropped after the socket is closed in `Drop`, so
     // the context outlives its socket.
     ctx: Context,
@@ -231,32 +244,37 @@ impl Socket {
         let ptr = cvt_ptr(unsafe { zmq_sys::zmq_socket(ctx.as_raw(), socket_type as c_int) })?;
         Ok(Socket {
             ptr,
-            #[cfg(feature = "draft")]
-            dgram: socket_type == SocketType::Dgram,
+            guard: Guard::new(socket_type),
             ctx: ctx.clone(),
         })
     }
 
     /// Wraps a raw socket.
     ///
+    /// The checks this crate makes before libzmq calls that would abort (see
+    /// SECURITY.md) are set up from the socket's type and its `ZMQ_CONFLATE`; a
+    /// socket of a type this build does not know (a draft type without the `draft`
+    /// feature) gets every check a draft type may need.
+    ///
     /// # Safety
     /// `ptr` must be a live socket returned by `zmq_socket` on `ctx`'s context, owned
     /// by nobody else (it will be closed when the returned `Socket` drops), not used
-    /// by another thread.
+    /// by another thread. Its `ZMQ_CONFLATE` must never have been on if it is off
+    /// now, no `ZMQ_CONNECT_ROUTING_ID` may be pending on it, and `ZMQ_USE_FD` must
+    /// be -1: what was done to it through the raw pointer cannot be read back.
     pub unsafe fn from_raw(ctx: Context, ptr: NonNull<c_void>) -> Socket {
-        #[cfg(feature = "draft")]
-        {
-            let mut socket = Socket {
-                ptr,
-                dgram: true,
-                ctx,
-            };
-            // Checked sends unless the socket is known not to be a DGRAM.
-            socket.dgram = !matches!(socket.get_socket_type(), Ok(t) if t != SocketType::Dgram);
-            socket
+        let mut socket = Socket {
+            ptr,
+            guard: Guard::unknown(),
+            ctx,
+        };
+        if let Ok(socket_type) = socket.get_socket_type() {
+            socket.guard = Guard::new(socket_type);
         }
-        #[cfg(not(feature = "draft"))]
-        Socket { ptr, ctx }
+        if socket.get_conflate() == Ok(true) {
+            socket.guard.conflate(true);
+        }
+        socket
     }
 
     /// The raw `void *` socket, for calling `zmq_sys` directly; valid while `self` lives.
@@ -270,6 +288,11 @@ impl Socket {
         // SAFETY: `this` is never dropped, so the context is read out exactly once.
         let ctx = unsafe { std::ptr::read(&this.ctx) };
         (ctx, this.ptr)
+    }
+
+    /// The checks made before libzmq calls that would misbehave (guard.rs).
+    pub(crate) fn guard(&self) -> &Guard {
+        &self.guard
     }
 
     /// The context this socket belongs to.
@@ -293,6 +316,14 @@ impl Socket {
     ) -> Result<()> {
         check_port(endpoint)?;
         let endpoint = c_string(endpoint)?;
+        self.endpoint_call_c(&endpoint, f)
+    }
+
+    fn endpoint_call_c(
+        &self,
+        endpoint: &std::ffi::CStr,
+        f: unsafe extern "C" fn(*mut c_void, *const std::ffi::c_char) -> c_int,
+    ) -> Result<()> {
         // SAFETY: f is one of zmq_bind/connect/unbind/disconnect, called with our
         // live socket and a NUL-terminated string that outlives the call.
         cvt(unsafe { f(self.as_raw(), endpoint.as_ptr()) }).map(drop)
@@ -306,16 +337,103 @@ impl Socket {
     /// report `EAGAIN` instead of its real error (e.g. `EADDRINUSE`), because
     /// libzmq emits the `BIND_FAILED` event before returning and a monitor send
     /// that waited leaves its `EAGAIN` in errno; the event carries the real error.
+    ///
+    /// With the draft API: a DISH binds `udp://` only after
+    /// `Socket::allow_udp_dish` (`ENOTSUP` before), and a DGRAM with `ZMQ_IPV6` on
+    /// refuses `udp://` (`EAFNOSUPPORT`); SECURITY.md says which libzmq aborts these
+    /// avoid.
     #[doc(alias = "zmq_bind")]
     pub fn bind(&self, endpoint: &str) -> Result<()> {
+        self.check_udp(endpoint)?;
         self.endpoint_call(endpoint, zmq_sys::zmq_bind)
     }
 
     /// Connects to an endpoint (`zmq_connect`). The connection is made (and remade)
     /// in the background; messages queue meanwhile.
+    ///
+    /// On a ROUTER or STREAM with a routing id set by
+    /// [`set_connect_routing_id`](Socket::set_connect_routing_id), this checks that
+    /// the id is not in use (libzmq would abort the process): `EEXIST` for an id this
+    /// socket already gave a connection (with the draft API, libzmq is asked whether a
+    /// peer still holds it, so an id becomes free again once its peer is gone),
+    /// `EINVAL` with `ZMQ_IMMEDIATE` on (libzmq would not give this connection the
+    /// id but keep it for a later connect, past the bookkeeping that makes the
+    /// check possible). A DISH or DGRAM connecting
+    /// `udp://` is checked as in [`Socket::bind`]; a RADIO connected to `udp://`
+    /// refuses larger messages than a datagram holds from then on (`EMSGSIZE`, see
+    /// [`Socket::send_msg`]).
     #[doc(alias = "zmq_connect")]
     pub fn connect(&self, endpoint: &str) -> Result<()> {
-        self.endpoint_call(endpoint, zmq_sys::zmq_connect)
+        check_port(endpoint)?;
+        let c_endpoint = c_string(endpoint)?;
+        self.check_udp(endpoint)?;
+        let connect = || self.endpoint_call_c(&c_endpoint, zmq_sys::zmq_connect);
+        if is_udp(endpoint) {
+            return self.guard.radio_udp_connect(connect);
+        }
+        self.guard.check_connect(
+            || self.get_immediate(),
+            |id| self.routing_id_in_use(id),
+            connect,
+        )
+    }
+
+    /// The checks of `bind` and `connect` for `udp://` endpoints (see there).
+    fn check_udp(&self, endpoint: &str) -> Result<()> {
+        if !is_udp(endpoint) {
+            return Ok(());
+        }
+        self.guard.check_udp_dish()?;
+        // libzmq 4.3.5's DGRAM engine asserts that every datagram it receives is
+        // IPv4 (udp_engine.cpp:535) and resolves destinations as IPv4 only.
+        if self.guard.is_dgram() && self.get_ipv6()? {
+            return Err(Error::EAFNOSUPPORT);
+        }
+        Ok(())
+    }
+
+    /// Whether a peer of this ROUTER holds `routing_id`, as far as libzmq can tell
+    /// (`zmq_socket_get_peer_state`, draft API; `None` without it, or for a STREAM).
+    fn routing_id_in_use(&self, routing_id: &[u8]) -> Option<bool> {
+        #[cfg(feature = "draft")]
+        if self.get_socket_type() == Ok(SocketType::Router) {
+            // Reading ZMQ_EVENTS applies the commands pending on the socket first,
+            // among them the attachment of peers that connected meanwhile.
+            let _ = self.get_events();
+            return match self.peer_state(routing_id) {
+                Ok(_) => Some(true),
+                Err(Error::EHOSTUNREACH) => Some(false),
+                Err(_) => None,
+            };
+        }
+        let _ = routing_id;
+        None
+    }
+
+    /// Lets this DISH socket bind or connect `udp://` endpoints, which it refuses
+    /// otherwise (`ENOTSUP`). `ENOTSUP` on other socket types.
+    ///
+    /// **Danger:** libzmq 4.3.5 (and 4.3.4) reads the first byte of every datagram a
+    /// DISH receives over UDP as a signed group length: a datagram whose first byte
+    /// is 0x80 or more makes libzmq abort the process (where C's `char` is unsigned,
+    /// as on aarch64 and s390x, each such datagram leaks memory instead). Anyone who
+    /// can send one UDP packet to the port can do it; UDP has no handshake and no
+    /// authentication. Allow it only where nothing untrusted can reach the port (a
+    /// firewall, a private network namespace). SECURITY.md lists this risk.
+    ///
+    /// ```
+    /// # fn main() -> zmq::Result<()> {
+    /// let ctx = zmq::Context::new()?;
+    /// let dish = ctx.socket(zmq::DISH)?;
+    /// assert_eq!(dish.bind("udp://127.0.0.1:*"), Err(zmq::Error::ENOTSUP));
+    /// dish.allow_udp_dish()?;
+    /// dish.bind("udp://127.0.0.1:*")?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "draft")]
+    pub fn allow_udp_dish(&self) -> Result<()> {
+        self.guard.allow_udp_dish()
     }
 
     /// Stops accepting on a bound endpoint (`zmq_unbind`); `ENOENT` if not bound.
@@ -332,12 +450,44 @@ impl Socket {
 
     /// Sends one frame, copying `data` (`zmq_send`): bytes, `&str`, `Vec<u8>`,
     /// `String`... To send a [`Message`] without copying, use [`Socket::send_msg`].
+    ///
+    /// Checks made first where libzmq would misbehave (all `Err`, nothing sent):
+    /// `EINVAL` for `SNDMORE` on a socket that has had `ZMQ_CONFLATE` on; `EMSGSIZE`
+    /// for a frame larger than a UDP datagram holds on a DGRAM, or on a RADIO
+    /// connected to `udp://` (8192 bytes, less one and the group's length for RADIO);
+    /// `EAGAIN` on a DGRAM that cannot take a frame now (see `SocketType::Dgram`, draft).
     #[doc(alias = "zmq_send")]
     #[inline]
     pub fn send(&self, data: impl AsRef<[u8]>, flags: SendFlags) -> Result<()> {
-        #[cfg(feature = "draft")]
-        self.dgram_can_send()?;
         let data = data.as_ref();
+        if self.guard.checks_sends() {
+            return self.send_checked(data, flags);
+        }
+        self.send_unchecked(data, flags)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn send_checked(&self, data: &[u8], flags: SendFlags) -> Result<()> {
+        let _gate = self.guard.send_gate();
+        self.check_send(data.len(), 0, flags)?;
+        self.send_unchecked(data, flags)
+    }
+
+    /// The checks of a send of `len` bytes with a group of `group_len` bytes (see
+    /// [`Socket::send`]).
+    fn check_send(&self, len: usize, group_len: usize, flags: SendFlags) -> Result<()> {
+        self.guard
+            .check_send(len, group_len, flags.contains(SendFlags::SNDMORE))?;
+        #[cfg(feature = "draft")]
+        if self.guard.is_dgram() {
+            self.dgram_can_send()?;
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn send_unchecked(&self, data: &[u8], flags: SendFlags) -> Result<()> {
         // SAFETY: our live socket; data points to data.len() readable bytes, copied
         // by libzmq before it returns.
         cvt(unsafe {
@@ -354,12 +504,31 @@ impl Socket {
     /// Sends a message (`zmq_msg_send`). On success libzmq has taken the content
     /// and `msg` is left empty, ready for reuse; on failure (e.g. `EAGAIN` with
     /// `DONTWAIT`, `EFSM`) `msg` is left as it was, so nothing is lost: retry it or
-    /// keep it.
+    /// keep it. The same checks as [`Socket::send`] are made first, with the
+    /// message's group counted for a RADIO.
     #[doc(alias = "zmq_msg_send")]
     #[inline]
     pub fn send_msg(&self, msg: &mut Message, flags: SendFlags) -> Result<()> {
+        if self.guard.checks_sends() {
+            return self.send_msg_checked(msg, flags);
+        }
+        self.send_msg_unchecked(msg, flags)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn send_msg_checked(&self, msg: &mut Message, flags: SendFlags) -> Result<()> {
+        let _gate = self.guard.send_gate();
         #[cfg(feature = "draft")]
-        self.dgram_can_send()?;
+        let group_len = msg.group_bytes().map_or(0, <[u8]>::len);
+        #[cfg(not(feature = "draft"))]
+        let group_len = 0;
+        self.check_send(msg.len(), group_len, flags)?;
+        self.send_msg_unchecked(msg, flags)
+    }
+
+    #[inline]
+    fn send_msg_unchecked(&self, msg: &mut Message, flags: SendFlags) -> Result<()> {
         // SAFETY: our live socket and an initialised message that we own mutably;
         // zmq_msg_send either takes the content (re-initialising msg as empty) or
         // leaves msg untouched on failure.
@@ -389,9 +558,31 @@ impl Socket {
 
     /// Receives one frame into `msg` (`zmq_msg_recv`), replacing its content, and
     /// returns its size. Reusing one `Message` allocates nothing for small frames.
+    ///
+    /// On a socket that has had `ZMQ_CONFLATE` on, a frame with more to follow
+    /// fails with `EPROTO`, and so does every later receive: libzmq's conflate
+    /// cannot carry multipart messages, and the next receive could abort the process
+    /// (see [`Socket::set_conflate`]).
     #[doc(alias = "zmq_msg_recv")]
     #[inline]
     pub fn recv_msg(&self, msg: &mut Message, flags: RecvFlags) -> Result<usize> {
+        if self.guard.checks_recvs() {
+            return self.recv_msg_checked(msg, flags);
+        }
+        self.recv_msg_unchecked(msg, flags)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn recv_msg_checked(&self, msg: &mut Message, flags: RecvFlags) -> Result<usize> {
+        self.guard.before_recv()?;
+        let n = self.recv_msg_unchecked(msg, flags)?;
+        self.guard.after_recv(msg.more())?;
+        Ok(n)
+    }
+
+    #[inline]
+    fn recv_msg_unchecked(&self, msg: &mut Message, flags: RecvFlags) -> Result<usize> {
         // SAFETY: our live socket and an initialised message we own mutably;
         // zmq_msg_recv closes its old content and stores the new frame.
         cvt(unsafe { zmq_sys::zmq_msg_recv(msg.as_mut_ptr(), self.as_raw(), flags.bits()) })
@@ -407,10 +598,28 @@ impl Socket {
 
     /// Receives one frame into `buf` (`zmq_recv`) and returns the frame's full
     /// size: when it is larger than `buf.len()`, only `buf.len()` bytes were stored
-    /// and the rest of the frame is gone (as in C).
+    /// and the rest of the frame is gone (as in C). Conflating sockets are checked as
+    /// in [`Socket::recv_msg`].
     #[doc(alias = "zmq_recv")]
     #[inline]
     pub fn recv_into(&self, buf: &mut [u8], flags: RecvFlags) -> Result<usize> {
+        if self.guard.checks_recvs() {
+            return self.recv_into_checked(buf, flags);
+        }
+        self.recv_into_unchecked(buf, flags)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn recv_into_checked(&self, buf: &mut [u8], flags: RecvFlags) -> Result<usize> {
+        self.guard.before_recv()?;
+        let n = self.recv_into_unchecked(buf, flags)?;
+        self.guard.after_recv(self.get_rcvmore()?)?;
+        Ok(n)
+    }
+
+    #[inline]
+    fn recv_into_unchecked(&self, buf: &mut [u8], flags: RecvFlags) -> Result<usize> {
         // SAFETY: our live socket; buf is buf.len() writable bytes; libzmq writes at
         // most that many.
         cvt(unsafe {
@@ -436,8 +645,9 @@ impl Socket {
             .map(|bytes| String::from_utf8(bytes).map_err(|e| e.into_bytes()))
     }
 
-    /// Receives every frame of one multipart message. `flags` apply to the first
-    /// frame; the others are already queued once the first has arrived.
+    /// Receives every frame of one multipart message. `flags` are passed to every
+    /// frame's receive; once the first frame has arrived the others are already
+    /// queued, so `DONTWAIT` only ever makes the first one fail with `EAGAIN`.
     pub fn recv_multipart(&self, flags: RecvFlags) -> Result<Vec<Vec<u8>>> {
         let mut parts = Vec::new();
         let mut msg = Message::new();
@@ -446,6 +656,89 @@ impl Socket {
             parts.push(msg.to_vec());
             if !msg.more() {
                 return Ok(parts);
+            }
+        }
+    }
+
+    /// Receives the newest whole message queued on the socket into `parts` and
+    /// returns how many older whole messages it skipped: a "latest value" receive
+    /// that, unlike `ZMQ_CONFLATE`, handles multipart messages and cannot be made to
+    /// abort by a peer (see [`Socket::set_conflate`]).
+    ///
+    /// The first message is received with `flags` (so it waits for one unless
+    /// `DONTWAIT`); then, while another whole message is already queued, it replaces
+    /// the one held. At most [`RECV_LATEST_LIMIT`] messages are read per call, so a
+    /// sender faster than this loop cannot keep it here for ever: the next call goes
+    /// on from there. `parts` is cleared first, keeps its capacity, and on success
+    /// holds every frame of one message (the last has no [`Message::more`]). On an
+    /// error (`EAGAIN` with `DONTWAIT` and nothing queued, `ETERM` ...) `parts` is
+    /// left empty.
+    ///
+    /// ```
+    /// use zmq::{Message, RecvFlags, SendFlags, SNDMORE};
+    /// let ctx = zmq::Context::new()?;
+    /// let sub = ctx.socket(zmq::PULL)?;
+    /// sub.bind("inproc://doc-latest")?;
+    /// let publisher = ctx.socket(zmq::PUSH)?;
+    /// publisher.connect("inproc://doc-latest")?;
+    /// for price in ["101", "102", "103"] {
+    ///     publisher.send("EURUSD", SNDMORE)?;
+    ///     publisher.send(price, SendFlags::empty())?;
+    /// }
+    /// let mut latest = Vec::new();
+    /// // Wait for the first, then take whatever else is queued.
+    /// let mut skipped = sub.recv_latest(&mut latest, RecvFlags::empty())?;
+    /// while latest[1] != "103" {
+    ///     skipped += sub.recv_latest(&mut latest, RecvFlags::empty())? + 1;
+    /// }
+    /// assert_eq!((latest[0].as_str(), latest[1].as_str()), (Some("EURUSD"), Some("103")));
+    /// assert_eq!(skipped, 2);
+    /// # Ok::<(), zmq::Error>(())
+    /// ```
+    pub fn recv_latest(&self, parts: &mut Vec<Message>, flags: RecvFlags) -> Result<usize> {
+        parts.clear();
+        self.recv_latest_into(parts, flags)
+            .inspect_err(|_| parts.clear())
+    }
+
+    fn recv_latest_into(&self, parts: &mut Vec<Message>, flags: RecvFlags) -> Result<usize> {
+        self.recv_whole(parts, flags)?;
+        let mut skipped = 0;
+        while skipped + 1 < RECV_LATEST_LIMIT {
+            let mut first = Message::new();
+            match self.recv_msg(&mut first, RecvFlags::DONTWAIT) {
+                Ok(_) => {}
+                Err(Error::EAGAIN) => break,
+                Err(e) => return Err(e),
+            }
+            // A newer message has begun: the rest of it is queued with its first
+            // frame (libzmq delivers whole messages), so the one held can go.
+            parts.clear();
+            let more = first.more();
+            parts.push(first);
+            if more {
+                self.recv_whole(parts, RecvFlags::DONTWAIT)?;
+            }
+            skipped += 1;
+        }
+        Ok(skipped)
+    }
+
+    /// Receives the frames of one message, appending them to `parts` (all of them
+    /// if `parts` is empty, else the rest of the message whose frames it holds).
+    fn recv_whole(&self, parts: &mut Vec<Message>, flags: RecvFlags) -> Result<()> {
+        let flags = if parts.is_empty() {
+            flags
+        } else {
+            RecvFlags::DONTWAIT
+        };
+        loop {
+            let mut frame = Message::new();
+            self.recv_msg(&mut frame, flags)?;
+            let more = frame.more();
+            parts.push(frame);
+            if !more {
+                return Ok(());
             }
         }
     }
@@ -476,7 +769,7 @@ impl Socket {
 #[cfg(feature = "draft")]
 impl Socket {
     /// For a DGRAM socket, `EAGAIN` unless it can take a frame now (`ZMQ_EVENTS` has
-    /// `POLLOUT`); `Ok` at once for every other type.
+    /// `POLLOUT`).
     ///
     /// libzmq 4.3.5's DGRAM socket cannot handle a send while it has no UDP pipe
     /// (before its first bind or connect, or once an unbind/disconnect has begun): it
@@ -487,9 +780,6 @@ impl Socket {
     /// before the send (DGRAM sockets are not thread-safe, and `Socket` is `!Sync`),
     /// and a pipe still active cannot finish terminating in between.
     fn dgram_can_send(&self) -> Result<()> {
-        if !self.dgram {
-            return Ok(());
-        }
         let events = self.get_option_int(zmq_sys::ZMQ_EVENTS)?;
         if events & zmq_sys::ZMQ_POLLOUT != 0 {
             Ok(())
@@ -784,19 +1074,23 @@ pub struct ThreadSafeSocket {
 //    getsockopt, bind, connect, term_endpoint (unbind/disconnect), send, recv,
 //    join, leave}` and `peer_t::connect_peer` take `_sync` (a blocking send/recv
 //    waits on a condition variable that releases it), `zmq_socket_monitor` takes the
-//    socket's monitor mutex, `zmq_poll`/`zmq_poller`/`zmq_proxy` register through
+//    socket's monitor mutex (and reads `_ctx_terminated` under it, not under `_sync`:
+//    a plain bool that only ever goes from false to true, written by the socket's
+//    own command processing, so a racing read sees either value and reports ETERM
+//    one call late at worst; a benign race inside libzmq, not one in this crate), `zmq_poll`/`zmq_poller`/`zmq_proxy` register through
 //    `add_signaler`/`remove_signaler` under `_sync` and then only send, receive and
 //    read options; ZMQ_FD, which has no lock, is refused for these types (EINVAL).
 //    The one socket call of libzmq 4.3.5 that is not safe on a shared socket,
 //    `zmq_socket_monitor_pipes_stats` (it walks the socket's pipe list without
 //    `_sync`), is refused by `Socket::monitor_pipes_stats` for thread-safe sockets
 //    (tests/draft.rs checks it).
-// 3. `Socket` keeps no Rust-side mutable state: its fields (the raw pointer and the
-//    `Context`, itself Send + Sync) are only read, and every `&self` method of
-//    `Socket` in this crate only passes the pointer to the libzmq functions above
-//    (the per-call buffers and `Message`s are the caller's own, borrowed per
-//    thread). Any future `&self` method of `Socket` must keep to that (see the note
-//    on `Socket`).
+// 3. `Socket` keeps no unsynchronised Rust-side mutable state: the raw pointer and
+//    the `Context` (itself Send + Sync) are only read, and the `Guard` (guard.rs)
+//    holds atomics, a `Mutex` and an `RwLock` only; every `&self` method of `Socket`
+//    in this crate only passes the pointer to the libzmq functions above (the
+//    per-call buffers and `Message`s are the caller's own, borrowed per thread) and
+//    uses the guard through those synchronised fields. Any future `&self` method of
+//    `Socket` must keep to that (see the note on `Socket`).
 // 4. The socket is closed only by `Drop`/`close`, which need the `ThreadSafeSocket`
 //    by value, i.e. after every shared borrow has ended.
 unsafe impl Sync for ThreadSafeSocket {}
@@ -927,6 +1221,11 @@ impl Context {
 /// ```
 #[cfg(all(doctest, feature = "draft"))]
 pub struct DraftThreadSafetyProofs;
+
+/// Whether an endpoint is of the `udp` transport.
+fn is_udp(endpoint: &str) -> bool {
+    endpoint.starts_with("udp://")
+}
 
 /// Refuses a numeric port above 65535 in a `tcp`, `udp`, `ws`, `wss`, `pgm` or
 /// `epgm` endpoint with `EINVAL`. libzmq reads the port with `atoi` and keeps 16

@@ -17,6 +17,7 @@ use std::mem::{align_of, size_of};
 use std::ptr;
 
 use crate::error::{cvt, Error, Result};
+use crate::guard;
 use crate::socket::Socket;
 #[cfg(doc)]
 use crate::socket::SocketType;
@@ -199,8 +200,55 @@ impl Socket {
     /// assert_eq!(socket.set_option_raw(zmq::sys::ZMQ_LINGER, &[1]), Err(zmq::Error::EINVAL));
     /// # Ok::<(), zmq::Error>(())
     /// ```
+    ///
+    /// The options whose values libzmq would act on unsafely are checked as their
+    /// typed setters check them; `ZMQ_USE_FD` is refused (`EINVAL`: it hands a
+    /// descriptor to libzmq, which closes it later: use [`Socket::bind_with_fd`], or
+    /// the `unsafe` [`Socket::set_use_fd`]).
     #[doc(alias = "zmq_setsockopt")]
     pub fn set_option_raw(&self, option: c_int, value: &[u8]) -> Result<()> {
+        self.check_option(option, value, || {
+            self.set_option_raw_unchecked(option, value)
+        })
+    }
+
+    /// Where setting an option could make libzmq abort, steal a descriptor or
+    /// corrupt memory later, the check made first (guard.rs); then `set`.
+    fn check_option(
+        &self,
+        option: c_int,
+        value: &[u8],
+        set: impl FnOnce() -> Result<()>,
+    ) -> Result<()> {
+        let int = || match <[u8; 4]>::try_from(value) {
+            Ok(bytes) => Ok(c_int::from_ne_bytes(bytes)),
+            // libzmq rejects such a length for these int options: let it say so.
+            Err(_) => Err(()),
+        };
+        match option {
+            zmq_sys::ZMQ_USE_FD => Err(Error::EINVAL),
+            zmq_sys::ZMQ_CONFLATE => {
+                self.guard().conflate(value.iter().any(|&b| b != 0));
+                set()
+            }
+            zmq_sys::ZMQ_CONNECT_ROUTING_ID => self.guard().set_connect_routing_id(value, set),
+            zmq_sys::ZMQ_TOS => {
+                if let Ok(tos) = int() {
+                    guard::check_ip_tos(tos)?;
+                }
+                set()
+            }
+            guard::ZMQ_PRIORITY => {
+                if let Ok(priority) = int() {
+                    guard::check_so_priority(priority)?;
+                }
+                set()
+            }
+            _ => set(),
+        }
+    }
+
+    fn set_option_raw_unchecked(&self, option: c_int, value: &[u8]) -> Result<()> {
         let mut padded = Padded([0; 8]);
         let words: Vec<u64>;
         let data: *const u8 = if let Some(head) = padded.0.get_mut(..value.len()) {
@@ -275,6 +323,22 @@ impl Socket {
     }
 
     fn set_scalar_option<T: Scalar>(&self, option: c_int, value: T) -> Result<()> {
+        let data: *const T = &value;
+        // SAFETY: `data` points to a live, initialised T of size_of::<T>() bytes; a
+        // Scalar is a plain integer without padding, so every byte is initialised.
+        let bytes = unsafe { std::slice::from_raw_parts(data.cast::<u8>(), size_of::<T>()) };
+        self.check_option(option, bytes, || {
+            self.set_scalar_option_unchecked(option, value)
+        })
+    }
+
+    /// Sets `ZMQ_USE_FD`, which `set_option_raw` refuses (see bind_fd.rs).
+    #[cfg(unix)]
+    pub(crate) fn set_use_fd_unchecked(&self, fd: std::os::fd::RawFd) -> Result<()> {
+        self.set_scalar_option_unchecked::<c_int>(zmq_sys::ZMQ_USE_FD, fd)
+    }
+
+    fn set_scalar_option_unchecked<T: Scalar>(&self, option: c_int, value: T) -> Result<()> {
         let data: *const T = &value;
         // SAFETY: our live socket; `data` points to a readable, aligned T of
         // size_of::<T>() bytes that outlives the call.
@@ -640,7 +704,9 @@ macro_rules! test_setter {
     };
 }
 
-/// The table: for each option, its one-line doc, optional `#[doc(alias = "ZMQ_...")]`
+/// The table: for each option, its one-line doc (what [`SOCKET_OPTIONS`] says of it),
+/// optional further doc lines (the getter's and setter's documentation only),
+/// optional `#[doc(alias = "ZMQ_...")]`
 /// lines (the deprecated C aliases), an optional `#[deprecated = "..."]`, the draft
 /// marker `#[cfg(feature = "draft")]` for draft options, then
 /// `C_NAME: Kind, getter / setter;` with the getter or setter left out when libzmq has
@@ -648,6 +714,7 @@ macro_rules! test_setter {
 macro_rules! socket_options {
     ($(
         #[doc = $doc:literal]
+        $(#[doc = $more:literal])*
         $(#[doc(alias = $alias:literal)])*
         $(#[deprecated = $deprecated:literal])?
         $(#[cfg(feature = $draft:literal)])?
@@ -686,6 +753,7 @@ macro_rules! socket_options {
             option_getter! {
                 [$($getter)?] $kind $c;
                 #[doc = $doc]
+                $(#[doc = $more])*
                 $(#[doc(alias = $alias)])*
                 $(#[deprecated = $deprecated])?
                 $(#[cfg(feature = $draft)])?
@@ -693,6 +761,7 @@ macro_rules! socket_options {
             option_setter! {
                 [$($setter)?] $kind $c;
                 #[doc = $doc]
+                $(#[doc = $more])*
                 $(#[doc(alias = $alias)])*
                 $(#[deprecated = $deprecated])?
                 $(#[cfg(feature = $draft)])?
@@ -813,7 +882,21 @@ socket_options! {
     ZMQ_REQ_CORRELATE: Bool, / set_req_correlate;
     /// REQ: allow a new request before the reply to the last one.
     ZMQ_REQ_RELAXED: Bool, / set_req_relaxed;
-    /// Keep only the last message in each queue (single-frame messages only).
+    /// Keep only the last message in each queue (DEALER, PULL, PUSH, PUB, SUB; single-frame messages only: read the danger below).
+    ///
+    /// **Danger: libzmq's conflate cannot carry multipart messages, and a peer can
+    /// abort the process with one.** A conflating queue keeps one frame, so a
+    /// multipart message arriving on a conflating socket is torn, and libzmq 4.3.5
+    /// aborts (`fq.cpp:80`) when a receive finds the rest of a message missing. This
+    /// crate guards what it can: once conflate has been on, a send with `SNDMORE`
+    /// fails with `EINVAL`, and a received frame with more to follow fails with
+    /// `EPROTO`, as does every later receive on the socket (it cannot be read safely
+    /// any more: close it). What it cannot guard: a conflating **SUB** drops the
+    /// multipart messages it does not subscribe to inside libzmq, where a torn one
+    /// aborts the process before any receive of ours. So never enable conflate on a
+    /// socket that a peer sending multipart messages, or an untrusted peer, can
+    /// reach. [`Socket::recv_latest`] keeps only the newest message without libzmq's
+    /// conflate, whole multipart messages included. SECURITY.md lists this risk.
     ZMQ_CONFLATE: Bool, get_conflate / set_conflate;
     /// ZAP (RFC 27) authentication domain, 1 to 255 bytes.
     ZMQ_ZAP_DOMAIN: String, get_zap_domain / set_zap_domain;
@@ -831,6 +914,15 @@ socket_options! {
     #[deprecated = "libzmq deprecates ZMQ_IPC_FILTER_GID: authenticate through ZAP"]
     ZMQ_IPC_FILTER_GID: IpcFilterId, / set_ipc_filter_gid;
     /// ROUTER, STREAM: the routing id, 1 to 255 bytes, of the peer of the next `connect`.
+    ///
+    /// libzmq aborts the process when the id is in use on the socket at the
+    /// `connect`. So ids starting with a zero byte (libzmq's own generated ids) are
+    /// refused here (`EINVAL`), and [`Socket::connect`] refuses an id that is or may be
+    /// in use (`EEXIST`, see there). A remote peer of a ROUTER can announce any
+    /// routing id: one that announces the id a later connect uses makes that connect
+    /// abort, unless the draft API is on (then the connect sees it and fails with
+    /// `EEXIST`; a peer that arrives within microseconds of the connect still wins).
+    /// Use ids no remote peer can know or guess where untrusted peers can connect.
     #[doc(alias = "ZMQ_CONNECT_RID")]
     ZMQ_CONNECT_ROUTING_ID: Bytes, / set_connect_routing_id;
     /// Act as the GSSAPI server (needs libzmq built with GSSAPI, like every GSSAPI option).
@@ -879,8 +971,8 @@ socket_options! {
     ZMQ_VMCI_BUFFER_MAX_SIZE: UInt64, / set_vmci_buffer_max_size;
     /// VMCI connect timeout in milliseconds (needs VMCI; 4.3.5 implements no getter).
     ZMQ_VMCI_CONNECT_TIMEOUT: Int, / set_vmci_connect_timeout;
-    /// An already bound and listening socket (fd) for the next `bind` to use (-1: none).
-    ZMQ_USE_FD: Int, get_use_fd / set_use_fd;
+    /// An already bound and listening socket (fd) for the next `bind` to use (-1: none); set through `bind_with_fd`.
+    ZMQ_USE_FD: Int, get_use_fd / ;
     /// GSSAPI name type of the principal: `ZMQ_GSSAPI_NT_HOSTBASED`, `_USER_NAME` or `_KRB5_PRINCIPAL`.
     ZMQ_GSSAPI_PRINCIPAL_NAMETYPE: Int, get_gssapi_principal_nametype / set_gssapi_principal_nametype;
     /// GSSAPI name type of the service principal (as `ZMQ_GSSAPI_PRINCIPAL_NAMETYPE`).
@@ -912,10 +1004,10 @@ socket_options! {
     /// Draft: SOCKS5 password, at most 255 bytes.
     #[cfg(feature = "draft")]
     ZMQ_SOCKS_PASSWORD: String, get_socks_password / set_socks_password;
-    /// Draft: the most messages read from the network in one batch (> 0).
+    /// Draft: the most bytes read from the network in one batch (> 0; default 8192).
     #[cfg(feature = "draft")]
     ZMQ_IN_BATCH_SIZE: Int, get_in_batch_size / set_in_batch_size;
-    /// Draft: the most messages written to the network in one batch (> 0).
+    /// Draft: the most bytes written to the network in one batch (> 0; default 8192).
     #[cfg(feature = "draft")]
     ZMQ_OUT_BATCH_SIZE: Int, get_out_batch_size / set_out_batch_size;
     /// Draft: the private key (PEM) of a WSS server (needs libzmq built with WSS).
@@ -945,7 +1037,7 @@ socket_options! {
     /// Draft: a message the socket receives when a peer disconnects (ROUTER, SERVER, PEER).
     #[cfg(feature = "draft")]
     ZMQ_DISCONNECT_MSG: Bytes, / set_disconnect_msg;
-    /// Draft: the socket priority (`SO_PRIORITY`) of its connections (>= 0).
+    /// Draft: the socket priority (`SO_PRIORITY`) of its connections (>= 0; above 6 needs `CAP_NET_ADMIN`, else `EPERM`).
     #[cfg(feature = "draft")]
     ZMQ_PRIORITY: Int, get_priority / set_priority;
     /// Draft: busy polling (`SO_BUSY_POLL`, microseconds); 4.3.5's getter always fails, so there is none.
@@ -1362,11 +1454,11 @@ mod tests {
             round_trips.insert(info.name);
         }
         // Everything but the options this build lacks (GSSAPI at least) round-tripped:
-        // 44 stable options, and more with the draft API.
+        // 43 stable options (ZMQ_USE_FD has no safe setter), more with the draft API.
         let readable_writable = SOCKET_OPTIONS.iter().filter(|o| o.get && o.set);
         let expected = readable_writable.filter(|o| implemented(o.name)).count();
         assert_eq!(round_trips.len(), expected, "{round_trips:?}");
-        assert!(expected >= 44);
+        assert!(expected >= 43);
         for name in [
             "ZMQ_LINGER",
             "ZMQ_ROUTING_ID",
@@ -1430,6 +1522,8 @@ mod tests {
                 "ZMQ_LAST_ENDPOINT" => Sample::String(String::new()),
                 "ZMQ_MECHANISM" => Sample::Mechanism(Mechanism::Null),
                 "ZMQ_TOPICS_COUNT" => Sample::Int(0),
+                // Set through `bind_with_fd` (or the unsafe setter) only.
+                "ZMQ_USE_FD" => Sample::Int(-1),
                 "ZMQ_FD" => {
                     #[cfg(unix)]
                     if let Sample::Fd(fd) = value {
@@ -1504,7 +1598,8 @@ mod tests {
         assert_eq!(s.set_tcp_keepalive_idle(-2), einval);
         assert_eq!(s.set_heartbeat_ttl(6_553_600), einval);
         assert_eq!(s.set_heartbeat_ttl(-100), einval);
-        assert_eq!(s.set_use_fd(-2), einval);
+        // SAFETY: -2 is no descriptor; libzmq rejects it.
+        assert_eq!(unsafe { s.set_use_fd(-2) }, einval);
         assert_eq!(s.set_backlog(-1), einval);
         // Nothing above changed anything.
         assert_eq!(

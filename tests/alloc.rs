@@ -174,3 +174,113 @@ fn messages_written_in_place_allocate_nothing() {
         assert_eq!(n, 0, "{n} allocations for {N} messages of {size} bytes");
     }
 }
+
+#[test]
+fn multipart_send_and_receive_into_a_reused_value_allocate_nothing() {
+    let (_ctx, push, pull) = inproc_pair("inproc://alloc-multipart");
+    let mut outgoing = zmq::Multipart::with_capacity(4);
+    let mut incoming = zmq::Multipart::with_capacity(4);
+    for size in [1usize, 64, 1024, 65_536] {
+        let payload = vec![9u8; size];
+        let n = allocations_in(|| {
+            for i in 0..N {
+                outgoing.push_back(&b"envelope"[..]);
+                outgoing.push_back(Message::new());
+                outgoing.push_back(&payload[..]);
+                push.send_multipart_msg(&mut outgoing, SendFlags::empty())
+                    .unwrap();
+                assert!(outgoing.is_empty());
+                pull.recv_multipart_msg(&mut incoming, RecvFlags::empty())
+                    .unwrap();
+                assert_eq!(incoming.len(), 3);
+                assert_eq!(incoming[2].len(), size, "message {i}");
+            }
+        });
+        assert_eq!(
+            n, 0,
+            "{n} allocations for {N} multipart messages of {size} bytes"
+        );
+    }
+    // Envelope handling on a received value: unwrap and wrap again.
+    let n = allocations_in(|| {
+        for _ in 0..N {
+            outgoing.push_back(&b"body"[..]);
+            outgoing.wrap(&b"client"[..]);
+            push.send_multipart_msg(&mut outgoing, SendFlags::empty())
+                .unwrap();
+            pull.recv_multipart_msg(&mut incoming, RecvFlags::empty())
+                .unwrap();
+            let address = incoming.unwrap().unwrap();
+            assert_eq!(address, "client");
+            incoming.wrap(address);
+            assert_eq!(incoming.len(), 3);
+        }
+    });
+    assert_eq!(n, 0, "{n} allocations for {N} envelopes");
+}
+
+/// The async paths (`--features tokio`), on a current-thread runtime driven
+/// by this thread: what is counted is the async layer and tokio's reactor,
+/// including the waits; each round sends and receives 3 messages (one of them
+/// multipart).
+#[cfg(all(feature = "tokio", unix))]
+#[test]
+fn async_send_and_receive_allocate_nothing_per_message() {
+    use zmq::tokio::AsyncSocket;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    // Over tcp, so that a receive polled right after the send finds nothing yet
+    // (libzmq's I/O thread carries the message) and goes through the
+    // register-and-sleep path, woken by the reactor.
+    let ctx = Context::new().unwrap();
+    let pull = ctx.socket(PULL).unwrap();
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let push = ctx.socket(PUSH).unwrap();
+    push.connect(&pull.get_last_endpoint().unwrap()).unwrap();
+    let (mut push, mut pull) = rt.block_on(async {
+        (
+            AsyncSocket::new(push).unwrap(),
+            AsyncSocket::new(pull).unwrap(),
+        )
+    });
+    let mut outgoing = zmq::Multipart::with_capacity(4);
+    let mut incoming = zmq::Multipart::with_capacity(4);
+    let mut frame = Message::new();
+    let mut buf = [0u8; 64];
+    let mut run = |count: usize| {
+        rt.block_on(async {
+            for i in 0..count {
+                let mut msg = Message::from(&[i as u8; 48][..]);
+                push.send_msg(&mut msg).await.unwrap();
+                pull.recv_msg(&mut frame).await.unwrap();
+                assert_eq!(frame[0], i as u8);
+                push.send(&[1u8; 16][..]).await.unwrap();
+                assert_eq!(pull.recv_into(&mut buf).await.unwrap(), 16);
+                outgoing.push_back(&b"id"[..]);
+                outgoing.push_back(&[i as u8; 1024][..]);
+                push.send_multipart(&mut outgoing).await.unwrap();
+                pull.recv_multipart(&mut incoming).await.unwrap();
+                assert_eq!(incoming.len(), 2);
+            }
+        })
+    };
+    // Warm up: the runtime's and the registration's first-use allocations.
+    run(100);
+    // tokio may allocate once per `block_on` (its scheduler's bookkeeping, not
+    // per poll): compare N rounds with 3N rounds, each in one block_on.
+    let once = allocations_in(|| run(N));
+    let thrice = allocations_in(|| run(3 * N));
+    eprintln!(
+        "allocations: {once} for {N} rounds, {thrice} for {} rounds",
+        3 * N
+    );
+    // At most a couple, and not more for three times the messages: none per
+    // message (what is left is tokio's per-block_on bookkeeping).
+    assert!(
+        once <= 2,
+        "{once} allocations for {N} rounds of async sends and receives"
+    );
+    assert!(thrice <= 2, "{thrice} allocations for {} rounds", 3 * N);
+}

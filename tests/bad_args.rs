@@ -371,7 +371,10 @@ fn run_table() -> (usize, usize, Vec<String>) {
         s.set_connect_timeout(-1)
     });
     t.err("tcp_maxrt -1", Error::EINVAL, || s.set_tcp_maxrt(-1));
-    t.err("use_fd -2", Error::EINVAL, || s.set_use_fd(-2));
+    // Refused on the raw path whatever the value (bind_with_fd is the safe way).
+    t.err("use_fd -2", Error::EINVAL, || {
+        s.set_option_raw(zmq::sys::ZMQ_USE_FD, &(-2i32).to_ne_bytes())
+    });
     t.ok("maxmsgsize -2 (libzmq does not check int64 values)", || {
         s.set_maxmsgsize(-2)
     });

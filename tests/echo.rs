@@ -135,15 +135,34 @@ impl Drop for Proc {
     }
 }
 
-/// Starts `echo_server` on `endpoint` and returns it with the endpoint it bound.
-/// Retries for a while when the address is still in use (a server restarted on
-/// the port of one just killed).
-fn start_echo_server(endpoint: &str, extra: &[&str]) -> (Proc, String) {
+/// An echo server and client built alike: the blocking pair, or the async pair
+/// (`--features tokio`), which take the same arguments and print the same lines.
+#[derive(Clone, Copy)]
+struct EchoPair {
+    server: &'static str,
+    client: &'static str,
+}
+
+const BLOCKING: EchoPair = EchoPair {
+    server: "echo_server",
+    client: "echo_client",
+};
+
+#[cfg(feature = "tokio")]
+const ASYNC: EchoPair = EchoPair {
+    server: "async_echo_server",
+    client: "async_echo_client",
+};
+
+/// Starts the pair's server on `endpoint` and returns it with the endpoint it
+/// bound. Retries for a while when the address is still in use (a server
+/// restarted on the port of one just killed).
+fn start_server(pair: EchoPair, endpoint: &str, extra: &[&str]) -> (Proc, String) {
     let deadline = Instant::now() + STEP;
     loop {
         let mut args = vec![endpoint];
         args.extend_from_slice(extra);
-        let mut server = Proc::start("echo_server", &args);
+        let mut server = Proc::start(pair.server, &args);
         if let Some(line) = server.next_line(STEP) {
             let bound = line
                 .strip_prefix("Server bound to ")
@@ -181,11 +200,21 @@ fn acks(stdout: &[String], pid: u32) -> Vec<u64> {
 
 #[test]
 fn client_round_trips_survive_a_server_restart() {
-    let (mut server, endpoint) = start_echo_server("tcp://127.0.0.1:*", &[]);
+    server_restart_scenario(BLOCKING);
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn async_client_round_trips_survive_a_server_restart() {
+    server_restart_scenario(ASYNC);
+}
+
+fn server_restart_scenario(pair: EchoPair) {
+    let (mut server, endpoint) = start_server(pair, "tcp://127.0.0.1:*", &[]);
     assert!(endpoint.starts_with("tcp://127.0.0.1:"), "{endpoint}");
     assert!(!endpoint.ends_with(":*"), "{endpoint}");
     let mut client = Proc::start(
-        "echo_client",
+        pair.client,
         &[
             &endpoint,
             "--count",
@@ -204,7 +233,7 @@ fn client_round_trips_survive_a_server_restart() {
     let killed = server.kill();
     assert!(!killed.status.success());
     thread::sleep(Duration::from_millis(300));
-    let (mut restarted, bound) = start_echo_server(&endpoint, &[]);
+    let (mut restarted, bound) = start_server(pair, &endpoint, &[]);
     assert_eq!(bound, endpoint, "restarted on another endpoint");
 
     let end = client.finish();
@@ -242,6 +271,16 @@ fn client_round_trips_survive_a_server_restart() {
 
 #[test]
 fn a_request_swallowed_by_a_dying_server_is_resent() {
+    swallowed_request_scenario(BLOCKING);
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn async_a_request_swallowed_by_a_dying_server_is_resent() {
+    swallowed_request_scenario(ASYNC);
+}
+
+fn swallowed_request_scenario(pair: EchoPair) {
     // A "server" in this process that takes the first request and dies without
     // answering it: the case where libzmq's reconnection alone cannot help.
     let ctx = zmq::Context::new().unwrap();
@@ -251,7 +290,7 @@ fn a_request_swallowed_by_a_dying_server_is_resent() {
     doomed.bind("tcp://127.0.0.1:*").unwrap();
     let endpoint = doomed.get_last_endpoint().unwrap();
     let mut client = Proc::start(
-        "echo_client",
+        pair.client,
         &[
             &endpoint,
             "--count",
@@ -266,7 +305,7 @@ fn a_request_swallowed_by_a_dying_server_is_resent() {
     assert_eq!(request, Ok(format!("1:{}", client.pid())));
     drop(doomed);
 
-    let (_server, bound) = start_echo_server(&endpoint, &[]);
+    let (_server, bound) = start_server(pair, &endpoint, &[]);
     assert_eq!(bound, endpoint);
     let end = client.finish();
     let out = end.stdout.join("\n");
@@ -282,11 +321,21 @@ fn a_request_swallowed_by_a_dying_server_is_resent() {
 
 #[test]
 fn five_concurrent_clients_all_get_their_own_replies() {
-    let (mut server, endpoint) = start_echo_server("tcp://127.0.0.1:*", &["--max", "25"]);
+    five_clients_scenario(BLOCKING);
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn async_five_concurrent_clients_all_get_their_own_replies() {
+    five_clients_scenario(ASYNC);
+}
+
+fn five_clients_scenario(pair: EchoPair) {
+    let (mut server, endpoint) = start_server(pair, "tcp://127.0.0.1:*", &["--max", "25"]);
     let mut clients: Vec<Proc> = (0..5)
         .map(|_| {
             Proc::start(
-                "echo_client",
+                pair.client,
                 &[&endpoint, "--count", "5", "--interval-ms", "20"],
             )
         })
@@ -361,8 +410,22 @@ fn echo_demo_succeeds_and_loses_nothing() {
 
 #[test]
 fn hello_world_server_and_client() {
+    hello_world_scenario("hwserver", "hwclient");
+}
+
+/// The same pair written with the async API (examples/async/hw*.rs), and each
+/// against the other kind.
+#[cfg(feature = "tokio")]
+#[test]
+fn async_hello_world_server_and_client() {
+    hello_world_scenario("async_hwserver", "async_hwclient");
+    hello_world_scenario("async_hwserver", "hwclient");
+    hello_world_scenario("hwserver", "async_hwclient");
+}
+
+fn hello_world_scenario(server_name: &'static str, client_name: &'static str) {
     let mut server = Proc::start(
-        "hwserver",
+        server_name,
         &["tcp://127.0.0.1:*", "--count", "3", "--work-ms", "0"],
     );
     let line = server.wait_for_line(|_| true);
@@ -370,7 +433,7 @@ fn hello_world_server_and_client() {
         .strip_prefix("Bound to ")
         .unwrap_or_else(|| panic!("unexpected first line of hwserver: {line:?}"))
         .to_owned();
-    let client = Proc::start("hwclient", &[&endpoint, "--count", "3"]).finish();
+    let client = Proc::start(client_name, &[&endpoint, "--count", "3"]).finish();
     assert!(client.status.success(), "hwclient: {}", client.stderr);
     assert_eq!(
         client.stdout,
@@ -402,24 +465,31 @@ fn version_prints_the_linked_version() {
 
 #[test]
 fn bad_arguments_fail_cleanly() {
-    let cases: &[(&str, &[&str], &str)] = &[
+    bad_arguments_scenario(BLOCKING);
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn async_bad_arguments_fail_cleanly() {
+    bad_arguments_scenario(ASYNC);
+}
+
+fn bad_arguments_scenario(pair: EchoPair) {
+    let (server, client) = (pair.server, pair.client);
+    let cases: &[(&'static str, &[&str], &str)] = &[
         (
-            "echo_server",
+            server,
             &["not-an-endpoint"],
             "cannot bind to 'not-an-endpoint'",
         ),
+        (server, &["tcp://127.0.0.1:notaport"], "cannot bind to"),
+        (server, &["bogus://x"], "cannot bind to 'bogus://x'"),
+        (server, &["--max", "lots"], "--max needs a number"),
+        (server, &["--frobnicate"], "unknown option"),
+        (client, &["nowhere"], "cannot connect to 'nowhere'"),
+        (client, &["--count"], "--count needs a number"),
         (
-            "echo_server",
-            &["tcp://127.0.0.1:notaport"],
-            "cannot bind to",
-        ),
-        ("echo_server", &["bogus://x"], "cannot bind to 'bogus://x'"),
-        ("echo_server", &["--max", "lots"], "--max needs a number"),
-        ("echo_server", &["--frobnicate"], "unknown option"),
-        ("echo_client", &["nowhere"], "cannot connect to 'nowhere'"),
-        ("echo_client", &["--count"], "--count needs a number"),
-        (
-            "echo_client",
+            client,
             &["--interval-ms", "-5"],
             "--interval-ms needs a number",
         ),

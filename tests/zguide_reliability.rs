@@ -159,8 +159,19 @@ fn lbbroker_answers_every_client_through_its_workers() {
 
 #[test]
 fn asyncsrv_clients_get_the_replies_to_their_requests() {
+    asyncsrv_scenario("asyncsrv");
+}
+
+/// The same program written with tokio tasks (examples/async/asyncsrv.rs).
+#[cfg(feature = "tokio")]
+#[test]
+fn asyncsrv_with_tokio_tasks_gets_the_same_replies() {
+    asyncsrv_scenario("asyncsrv_tokio");
+}
+
+fn asyncsrv_scenario(name: &str) {
     let out = Proc::start(
-        "asyncsrv",
+        name,
         &[
             "tcp://127.0.0.1:*",
             "--clients",

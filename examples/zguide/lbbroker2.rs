@@ -60,19 +60,20 @@ fn worker_task(backend: String) -> zmq::Result<()> {
     //  Tell broker we're ready for work
     worker.send(WORKER_READY, zmq::SendFlags::empty())?;
 
-    //  Process messages as they arrive
+    //  Process messages as they arrive (one zmsg-like value, reused)
+    let mut msg = zmq::Multipart::new();
     loop {
-        let mut msg = worker.recv_multipart(zmq::RecvFlags::empty())?;
+        worker.recv_multipart_msg(&mut msg, zmq::RecvFlags::empty())?;
         //  (a message has at least one frame)
-        if let Some(last) = msg.last_mut() {
+        if let Some(last) = msg.back_mut() {
             s_console(format_args!(
                 "Worker: [{:03}] {}",
                 last.len(),
                 s_frame_text(last)
             ));
-            *last = b"OK".to_vec();
+            *last = zmq::Message::from("OK");
         }
-        worker.send_multipart(&msg, zmq::SendFlags::empty())?;
+        worker.send_multipart_msg(&mut msg, zmq::SendFlags::empty())?;
     }
 }
 
@@ -113,7 +114,9 @@ fn main() -> zhelpers::Result {
     }
 
     //  Queue of available workers
-    let mut workers: VecDeque<Vec<u8>> = VecDeque::new();
+    let mut workers: VecDeque<zmq::Message> = VecDeque::new();
+    //  One zmsg-like value, reused for every message in both directions
+    let mut msg = zmq::Multipart::new();
     let mut handled: BTreeMap<String, u64> = BTreeMap::new();
     let mut client_nbr = u64::from(nbr_clients) * u64::from(requests);
 
@@ -133,7 +136,7 @@ fn main() -> zhelpers::Result {
         //  Handle worker activity on backend
         if backend_ready {
             //  Use worker identity for load-balancing
-            let mut msg = VecDeque::from(backend.recv_multipart(zmq::RecvFlags::empty())?);
+            backend.recv_multipart_msg(&mut msg, zmq::RecvFlags::empty())?;
             // The C pops the identity and the delimiter (zmsg_unwrap being
             // deprecated there as over-engineered, poor style)
             let (Some(identity), Some(_delimiter)) = (msg.pop_front(), msg.pop_front()) else {
@@ -144,9 +147,9 @@ fn main() -> zhelpers::Result {
             workers.push_back(identity);
 
             //  Forward message to client if it's not a READY
-            if msg.front().map(Vec::as_slice) != Some(WORKER_READY) {
+            if msg.front().map(|f| &f[..]) != Some(WORKER_READY) {
                 *handled.entry(worker).or_default() += 1;
-                frontend.send_multipart(msg, zmq::SendFlags::empty())?;
+                frontend.send_multipart_msg(&mut msg, zmq::SendFlags::empty())?;
                 client_nbr -= 1;
                 if client_nbr == 0 {
                     break; // Exit after N messages
@@ -155,15 +158,15 @@ fn main() -> zhelpers::Result {
         }
         if frontend_ready {
             //  Get client request, route to first available worker
-            let mut msg = frontend.recv_multipart(zmq::RecvFlags::empty())?;
+            frontend.recv_multipart_msg(&mut msg, zmq::RecvFlags::empty())?;
             let worker = workers
                 .pop_front()
                 .ok_or("polled the frontend with no worker ready")?;
             // The C pushes a delimiter then the identity (zmsg_wrap being
             // deprecated there as unsafe)
-            msg.insert(0, Vec::new()); // delimiter
-            msg.insert(0, worker);
-            backend.send_multipart(msg, zmq::SendFlags::empty())?;
+            msg.push_front(zmq::Message::new()); // delimiter
+            msg.push_front(worker);
+            backend.send_multipart_msg(&mut msg, zmq::SendFlags::empty())?;
         }
     }
 

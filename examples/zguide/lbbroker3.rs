@@ -31,9 +31,7 @@ use std::ops::ControlFlow;
 
 #[path = "zhelpers.rs"]
 mod zhelpers;
-use zhelpers::{
-    s_bound, s_console, s_identity, s_msg_unwrap, s_msg_wrap, s_recv, s_send, s_sleep, Args,
-};
+use zhelpers::{s_bound, s_console, s_identity, s_recv, s_send, s_sleep, Args};
 
 const WORKER_READY: &[u8] = b"\x01"; //  Signals worker is ready
 
@@ -68,22 +66,23 @@ fn worker_task(backend: String) -> zmq::Result<()> {
     //  Tell broker we're ready for work
     worker.send(WORKER_READY, zmq::SendFlags::empty())?;
 
-    //  Process messages as they arrive
+    //  Process messages as they arrive (one zmsg-like value, reused)
+    let mut msg = zmq::Multipart::new();
     loop {
-        let mut msg = worker.recv_multipart(zmq::RecvFlags::empty())?;
+        worker.recv_multipart_msg(&mut msg, zmq::RecvFlags::empty())?;
         //  (a message has at least one frame)
-        if let Some(last) = msg.last_mut() {
-            *last = b"OK".to_vec();
+        if let Some(last) = msg.back_mut() {
+            *last = zmq::Message::from("OK");
         }
-        worker.send_multipart(&msg, zmq::SendFlags::empty())?;
+        worker.send_multipart_msg(&mut msg, zmq::SendFlags::empty())?;
     }
 }
 
 //  Our load-balancer structure, passed to reactor handlers
 struct LbBroker {
-    frontend: zmq::Socket,      //  Listen to clients
-    backend: zmq::Socket,       //  Listen to workers
-    workers: VecDeque<Vec<u8>>, //  List of ready workers
+    frontend: zmq::Socket,           //  Listen to clients
+    backend: zmq::Socket,            //  Listen to workers
+    workers: VecDeque<zmq::Message>, //  List of ready workers
     //  Not in the C: replies still to forward before we stop (None: run
     //  until interrupted), and how many each worker sent
     client_nbr: Option<u64>,
@@ -178,13 +177,16 @@ fn s_handle_frontend(
     reactor: &mut Zloop,
     this: &mut LbBroker,
 ) -> zhelpers::Result<ControlFlow<()>> {
-    let mut msg = this.frontend.recv_multipart(zmq::RecvFlags::empty())?;
+    let mut msg = zmq::Multipart::new();
+    this.frontend
+        .recv_multipart_msg(&mut msg, zmq::RecvFlags::empty())?;
     let worker = this
         .workers
         .pop_front()
         .ok_or("the frontend was read with no worker ready")?;
-    s_msg_wrap(&mut msg, worker);
-    this.backend.send_multipart(msg, zmq::SendFlags::empty())?;
+    msg.wrap(worker);
+    this.backend
+        .send_multipart_msg(&mut msg, zmq::SendFlags::empty())?;
 
     //  Cancel reader on frontend if we went from 1 to 0 workers
     if this.workers.is_empty() {
@@ -196,8 +198,10 @@ fn s_handle_frontend(
 //  Handle input from worker, on backend
 fn s_handle_backend(reactor: &mut Zloop, this: &mut LbBroker) -> zhelpers::Result<ControlFlow<()>> {
     //  Use worker identity for load-balancing
-    let mut msg = this.backend.recv_multipart(zmq::RecvFlags::empty())?;
-    let identity = s_msg_unwrap(&mut msg).ok_or("empty message from a worker")?;
+    let mut msg = zmq::Multipart::new();
+    this.backend
+        .recv_multipart_msg(&mut msg, zmq::RecvFlags::empty())?;
+    let identity = msg.unwrap().ok_or("empty message from a worker")?;
     let worker = s_identity(&identity);
     this.workers.push_back(identity);
 
@@ -206,10 +210,11 @@ fn s_handle_backend(reactor: &mut Zloop, this: &mut LbBroker) -> zhelpers::Resul
         reactor.poller(Side::Frontend, s_handle_frontend);
     }
     //  Forward message to client if it's not a READY
-    if msg.first().map(Vec::as_slice) == Some(WORKER_READY) {
+    if msg.front().map(|f| &f[..]) == Some(WORKER_READY) {
         return Ok(ControlFlow::Continue(()));
     }
-    this.frontend.send_multipart(msg, zmq::SendFlags::empty())?;
+    this.frontend
+        .send_multipart_msg(&mut msg, zmq::SendFlags::empty())?;
 
     //  Not in the C: count, and stop after every client has its replies
     *this.handled.entry(worker).or_default() += 1;

@@ -32,6 +32,16 @@ pub fn args(counts: &[usize], usage: &str) -> Vec<String> {
     args
 }
 
+/// Like [`args`], for arguments already taken from the command line (a tool
+/// that is a subcommand, e.g. `async_perf local_thr ...`).
+pub fn args_from(args: Vec<String>, counts: &[usize], usage: &str) -> Vec<String> {
+    if !counts.contains(&args.len()) {
+        println!("{usage}");
+        std::process::exit(1);
+    }
+    args
+}
+
 /// Parses a numeric argument; where C's `atoi` would quietly read garbage as 0,
 /// this prints the problem and exits with status 1.
 pub fn number<T: std::str::FromStr>(arg: &str, name: &str) -> T {

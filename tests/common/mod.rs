@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests (each test file includes this with `mod common;`).
 #![allow(dead_code)] // each test file uses its own subset
 
+pub mod child;
 pub mod zguide;
 
 use std::sync::mpsc;
@@ -27,7 +28,8 @@ use std::sync::OnceLock;
 use std::thread::JoinHandle;
 
 /// `<target>/<profile>/examples`, after building every example once per test run
-/// (`cargo build --examples`, a no-op when they are up to date) into the target
+/// (`cargo build --examples`, a no-op when they are up to date; only those
+/// named in `ZMQ_TEST_EXAMPLES`, comma-separated, when it is set) into the target
 /// directory this test executable lives in (`<target>/<profile>/deps/<test>-<hash>`),
 /// with the same profile and features, so a test never runs stale binaries.
 pub fn examples_dir() -> &'static Path {
@@ -40,8 +42,21 @@ pub fn examples_dir() -> &'static Path {
             .expect("the test executable is in <target>/<profile>/deps")
             .to_path_buf();
         let mut cargo = Command::new(env!("CARGO"));
+        cargo.arg("build");
+        // ZMQ_TEST_EXAMPLES=a,b,c builds only those examples (CI's phases that
+        // run a few example tests under another feature set), else all of them.
+        match std::env::var("ZMQ_TEST_EXAMPLES") {
+            Ok(names) if !names.trim().is_empty() => {
+                for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                    cargo.args(["--example", name]);
+                }
+            }
+            _ => {
+                cargo.arg("--examples");
+            }
+        }
         cargo
-            .args(["build", "--examples", "--no-default-features"])
+            .args(["--no-default-features"])
             .arg("--manifest-path")
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"));
         let features: Vec<&str> = [
@@ -49,6 +64,7 @@ pub fn examples_dir() -> &'static Path {
             ("curve", cfg!(feature = "curve")),
             ("draft", cfg!(feature = "draft")),
             ("bindgen", cfg!(feature = "bindgen")),
+            ("tokio", cfg!(feature = "tokio")),
         ]
         .into_iter()
         .filter_map(|(name, on)| on.then_some(name))
