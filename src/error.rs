@@ -128,7 +128,9 @@ impl Error {
         Error(unsafe { zmq_sys::zmq_errno() })
     }
 
-    /// The C library's `errno` of the last failed OS call on this thread.
+    /// The C library's `errno` of the last failed OS call on this thread (Unix: on
+    /// Windows the last OS error is a Win32 code, not an errno).
+    #[cfg(unix)]
     pub(crate) fn last_os() -> Error {
         Error(
             std::io::Error::last_os_error()
@@ -178,16 +180,30 @@ fn has_static_text(code: c_int) -> bool {
 
 /// The C library's text for an errno value, through the thread-safe `strerror_r`
 /// (the XSI form, which the `libc` crate binds on every Unix).
+///
+/// Some C libraries answer every code they do not know with one fixed text (musl:
+/// "No error information"), which would lose the number: such a code is named
+/// "Unknown error N", as glibc names it. The fixed text is recognised as the one
+/// given for `c_int::MAX`, a code no C library defines.
 #[cfg(unix)]
 fn os_message(code: c_int) -> String {
+    match strerror_text(code) {
+        Some(text) if Some(&text) != strerror_text(c_int::MAX).as_ref() => text,
+        _ => format!("Unknown error {code}"),
+    }
+}
+
+/// `strerror_r`'s text for `code`, if it gives one.
+#[cfg(unix)]
+fn strerror_text(code: c_int) -> Option<String> {
     let mut buf = [0u8; 256];
     // SAFETY: buf is writable for its whole length, which is what we pass; strerror_r
     // writes a NUL-terminated string of at most that many bytes, or fails.
     let rc = unsafe { libc::strerror_r(code, buf.as_mut_ptr().cast(), buf.len()) };
     let end = buf.iter().position(|&b| b == 0);
     match (rc, end) {
-        (0, Some(end)) if end > 0 => String::from_utf8_lossy(&buf[..end]).into_owned(),
-        _ => format!("Unknown error {code}"),
+        (0, Some(end)) if end > 0 => Some(String::from_utf8_lossy(&buf[..end]).into_owned()),
+        _ => None,
     }
 }
 
