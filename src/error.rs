@@ -150,20 +150,33 @@ impl Error {
     #[doc(alias = "zmq_strerror")]
     pub fn message(self) -> String {
         if has_static_text(self.0) {
-            // SAFETY: zmq_strerror accepts any int; for the codes of
-            // `has_static_text` it returns a pointer to a NUL-terminated string
-            // literal (err.cpp, `errno_to_string`), or, if another libzmq answers
-            // differently, to a string we copy out at once.
-            let ptr = unsafe { zmq_sys::zmq_strerror(self.0) };
-            if !ptr.is_null() {
-                // SAFETY: ptr is non-null and points to a NUL-terminated string.
-                return unsafe { CStr::from_ptr(ptr) }
-                    .to_string_lossy()
-                    .into_owned();
+            if let Some(text) = zmq_text(self.0) {
+                // Windows: the C runtime's strerror, which zmq_strerror falls back
+                // to, says "Unknown error" for every code it does not know, without
+                // the number; name such a code as the Unix path does.
+                if cfg!(windows) && Some(&text) == zmq_text(c_int::MAX).as_ref() {
+                    return format!("Unknown error {}", self.0);
+                }
+                return text;
             }
         }
         os_message(self.0)
     }
+}
+
+/// `zmq_strerror`'s text for `code`, copied out.
+fn zmq_text(code: c_int) -> Option<String> {
+    // SAFETY: zmq_strerror accepts any int; for the codes of `has_static_text` it
+    // returns a pointer to a NUL-terminated string literal (err.cpp,
+    // `errno_to_string`), else the C runtime's strerror text (thread-local on
+    // Windows), which we copy out at once.
+    let ptr = unsafe { zmq_sys::zmq_strerror(code) };
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: ptr is non-null and points to a NUL-terminated string.
+    let text = unsafe { CStr::from_ptr(ptr) };
+    Some(text.to_string_lossy().into_owned())
 }
 
 /// Whether libzmq's `zmq_strerror` answers this code from its own table of string
