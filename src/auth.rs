@@ -12,6 +12,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
+use crate::cert_store::CertificateStore;
+use crate::certificate::CertificateError;
+use crate::curve::{KEY_LEN, KEY_Z85_LEN};
 use crate::error::{Error, Result};
 use crate::message::Message;
 use crate::socket::{RecvFlags, SendFlags, Socket, SocketType};
@@ -32,12 +35,6 @@ const STOP_CHECK_MS: i32 = 500;
 /// request has at most 8 frames after its envelope), the rest is read and dropped.
 const MAX_FRAMES: usize = 32;
 
-/// The length of a CURVE key in binary form.
-const KEY_LEN: usize = 32;
-
-/// The length of a CURVE key in Z85 text.
-const KEY_Z85_LEN: usize = 40;
-
 /// Which CURVE clients a domain admits.
 #[derive(Debug, Clone)]
 enum CurvePolicy {
@@ -45,6 +42,9 @@ enum CurvePolicy {
     Any,
     /// Only clients with one of these long-term public keys.
     Keys(HashSet<[u8; KEY_LEN]>),
+    /// Only clients with a public certificate in this directory; their
+    /// certificates' metadata go into the ZAP reply.
+    Certificates(CertificateStore),
 }
 
 /// The policy the handler thread applies; see [`Authenticator`] for its meaning.
@@ -352,6 +352,101 @@ impl Authenticator {
             .insert(domain.to_owned(), CurvePolicy::Any);
     }
 
+    /// Sets the CURVE policy of `domain` (`"*"` for the default domain) to admit
+    /// only clients whose public certificate is in the directory `dir` (read as
+    /// [`CertificateStore::load`] reads it: czmq's `zcertstore` and pyzmq's
+    /// `load_certificates` layout), replacing any earlier policy; returns how many
+    /// certificates were read. The directory is read now, and again on
+    /// [`Authenticator::reload_certificates`]; a file that is not a certificate is an
+    /// error and leaves the policy as it was.
+    ///
+    /// An admitted client's user id is its key in Z85 text, and its certificate's
+    /// metadata become properties of the messages it sends (read them with
+    /// [`Message::gets`], as czmq's `zauth` provides them), except names libzmq
+    /// uses itself (`Socket-Type`, `Identity`, `Routing-Id`, `User-Id`,
+    /// `Peer-Address`).
+    ///
+    /// ```
+    /// # if !zmq::has("curve") { return Ok(()); }
+    /// use zmq::{Certificate, RecvFlags, SendFlags};
+    /// let dir = std::env::temp_dir().join(format!("zmq-auth-certs-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let mut client_cert = Certificate::new()?;
+    /// client_cert.set_meta("name", "client one")?;
+    /// client_cert.save_public(dir.join("client.key"))?;
+    ///
+    /// let ctx = zmq::Context::new()?;
+    /// let auth = zmq::Authenticator::start(&ctx)?;
+    /// assert_eq!(auth.configure_curve_certificates("*", &dir)?, 1);
+    ///
+    /// let server_cert = Certificate::new()?;
+    /// let server = ctx.socket(zmq::PULL)?;
+    /// server.set_curve_server(true)?;
+    /// server_cert.apply(&server)?;
+    /// server.set_rcvtimeo(10_000)?;
+    /// server.bind("tcp://127.0.0.1:*")?;
+    /// let client = ctx.socket(zmq::PUSH)?;
+    /// client_cert.apply(&client)?;
+    /// client.set_curve_serverkey(server_cert.public_key())?;
+    /// client.connect(&server.get_last_endpoint()?)?;
+    /// client.send("hi", SendFlags::empty())?;
+    /// let msg = server.recv_message(RecvFlags::empty())?;
+    /// assert_eq!(msg.gets("User-Id")?, client_cert.public_z85());
+    /// assert_eq!(msg.gets("name")?, "client one");
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn configure_curve_certificates(
+        &self,
+        domain: &str,
+        dir: impl AsRef<std::path::Path>,
+    ) -> std::result::Result<usize, CertificateError> {
+        let store = CertificateStore::load(dir)?;
+        let count = store.len();
+        self.shared
+            .config()
+            .curve
+            .insert(domain.to_owned(), CurvePolicy::Certificates(store));
+        Ok(count)
+    }
+
+    /// Reads again the certificate directory of every domain configured with
+    /// [`Authenticator::configure_curve_certificates`], e.g. after certificates
+    /// were added or removed, and returns how many certificates they hold in all.
+    /// All or nothing: if one directory cannot be read, no domain changes and the
+    /// error names the file. Handshakes are judged meanwhile on the old lists (the
+    /// directories are read without holding up the handler).
+    pub fn reload_certificates(&self) -> std::result::Result<usize, CertificateError> {
+        let stores: Vec<(String, CertificateStore)> = self
+            .shared
+            .config()
+            .curve
+            .iter()
+            .filter_map(|(domain, policy)| match policy {
+                CurvePolicy::Certificates(store) => Some((domain.clone(), store.clone())),
+                _ => None,
+            })
+            .collect();
+        let mut reloaded = Vec::with_capacity(stores.len());
+        for (domain, mut store) in stores {
+            store.reload()?;
+            reloaded.push((domain, store));
+        }
+        let mut count = 0;
+        let mut config = self.shared.config();
+        for (domain, store) in reloaded {
+            // Only where the domain still reads the same directory (another call
+            // may have changed its policy while we read).
+            if let Some(CurvePolicy::Certificates(current)) = config.curve.get_mut(&domain) {
+                if current.dir() == store.dir() {
+                    count += store.len();
+                    *current = store;
+                }
+            }
+        }
+        Ok(count)
+    }
+
     /// Removes the PLAIN and CURVE configuration of `domain` (its requests then
     /// fall back to the default domain `"*"`, or are refused if that has none).
     pub fn remove_domain(&self, domain: &str) {
@@ -471,6 +566,8 @@ struct Verdict {
     status: &'static str,
     text: &'static str,
     user_id: Vec<u8>,
+    /// ZAP metadata, encoded as ZMTP properties (RFC 27, RFC 23).
+    metadata: Vec<u8>,
 }
 
 impl Verdict {
@@ -479,6 +576,7 @@ impl Verdict {
             status: "200",
             text: "OK",
             user_id: user_id.to_vec(),
+            metadata: Vec::new(),
         }
     }
 
@@ -487,6 +585,7 @@ impl Verdict {
             status: "400",
             text,
             user_id: Vec::new(),
+            metadata: Vec::new(),
         }
     }
 
@@ -495,6 +594,7 @@ impl Verdict {
             status: "500",
             text,
             user_id: Vec::new(),
+            metadata: Vec::new(),
         }
     }
 }
@@ -531,8 +631,7 @@ fn handle_request(zap: &Socket, shared: &Shared, frames: &[Vec<u8>]) -> Result<(
     zap.send(verdict.status, more)?;
     zap.send(verdict.text, more)?;
     zap.send(&verdict.user_id, more)?;
-    // No metadata.
-    zap.send([], SendFlags::DONTWAIT)
+    zap.send(&verdict.metadata, SendFlags::DONTWAIT)
 }
 
 /// The verdict on a request body: version, request id, domain, address, routing
@@ -579,21 +678,70 @@ fn judge(config: &Config, body: &[Vec<u8>]) -> Verdict {
             let Ok(key) = <[u8; KEY_LEN]>::try_from(&key[..]) else {
                 return Verdict::malformed("malformed ZAP request: bad credentials");
             };
+            let mut metadata = Vec::new();
             let admitted = match Config::for_domain(&config.curve, domain) {
                 None => return Verdict::denied("no CURVE configuration for this domain"),
                 Some(CurvePolicy::Any) => true,
                 Some(CurvePolicy::Keys(keys)) => keys.contains(&key),
+                Some(CurvePolicy::Certificates(store)) => match store.get(&key) {
+                    Some(cert) => {
+                        metadata = zap_metadata(cert.metadata());
+                        true
+                    }
+                    None => false,
+                },
             };
             if !admitted {
                 return Verdict::denied("unknown CURVE public key");
             }
             match z85_encode_key(&key) {
-                Ok(text) => Verdict::ok(text.as_bytes()),
+                Ok(text) => Verdict {
+                    metadata,
+                    ..Verdict::ok(text.as_bytes())
+                },
                 Err(_) => Verdict::malformed("cannot encode the CURVE key"),
             }
         }
         _ => Verdict::denied("unsupported mechanism"),
     }
+}
+
+/// Property names libzmq gives a meaning of its own (or checks) in a connection's
+/// metadata: certificate metadata of these names are left out of a ZAP reply.
+const RESERVED_PROPERTIES: [&str; 5] = [
+    "Socket-Type",
+    "Identity",
+    "Routing-Id",
+    "User-Id",
+    "Peer-Address",
+];
+
+/// Encodes metadata for a ZAP reply: each property as a one-byte name length, the
+/// name, a four-byte big-endian value length and the value (ZMTP 3 properties).
+/// Names longer than 255 bytes cannot be encoded and reserved names would clash
+/// with libzmq's own: both are skipped.
+fn zap_metadata<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (name, value) in items {
+        let Ok(name_len) = u8::try_from(name.len()) else {
+            continue;
+        };
+        let Ok(value_len) = u32::try_from(value.len()) else {
+            continue;
+        };
+        if name.is_empty()
+            || RESERVED_PROPERTIES
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(name))
+        {
+            continue;
+        }
+        out.push(name_len);
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(&value_len.to_be_bytes());
+        out.extend_from_slice(value.as_bytes());
+    }
+    out
 }
 
 /// Compares a password without stopping at the first difference, so the time
@@ -748,6 +896,28 @@ mod tests {
         let v = judge(&config, &curve);
         assert_eq!(v.status, "200");
         assert_eq!(v.user_id, z85_encode_key(&[1u8; 32]).unwrap().into_bytes());
+    }
+
+    #[test]
+    fn zap_metadata_is_encoded_as_zmtp_properties() {
+        let long = "n".repeat(256);
+        let items = [
+            ("name", "alice"),
+            ("empty", ""),
+            ("socket-type", "ROUTER"),
+            ("User-Id", "forged"),
+            (long.as_str(), "too long a name"),
+        ];
+        let encoded = zap_metadata(items.iter().copied());
+        let mut expected = vec![4u8];
+        expected.extend_from_slice(b"name");
+        expected.extend_from_slice(&5u32.to_be_bytes());
+        expected.extend_from_slice(b"alice");
+        expected.push(5);
+        expected.extend_from_slice(b"empty");
+        expected.extend_from_slice(&0u32.to_be_bytes());
+        assert_eq!(encoded, expected);
+        assert!(zap_metadata(std::iter::empty()).is_empty());
     }
 
     #[test]

@@ -112,6 +112,7 @@ macro_rules! context_int_options {
         $(
             // One impl block per option, so that its cfg marker covers both methods.
             $(#[cfg($cfg)])?
+            $(#[cfg_attr(docsrs, doc(cfg($cfg)))])?
             impl Context {
                 $(
                     #[doc = concat!("Reads `", stringify!($opt), "` (`zmq_ctx_get`): ", $doc)]
@@ -307,6 +308,7 @@ const THREAD_NAME_PREFIX_MAX: usize = 16;
 /// Context options that only the draft API's `zmq_ctx_set_ext` / `zmq_ctx_get_ext`
 /// can reach.
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 impl Context {
     /// Sets `ZMQ_THREAD_NAME_PREFIX` as text (`zmq_ctx_set_ext`, draft API): the I/O
     /// threads started from now on (when the first socket is made) are named

@@ -9,10 +9,11 @@ use std::fmt;
 
 use crate::error::{cvt, Error, Result};
 
-/// The length of a binary CURVE key.
-const KEY_LEN: usize = 32;
-/// The length of a CURVE key as Z85 text.
-const KEY_Z85_LEN: usize = 40;
+/// The length of a binary CURVE key. The one definition of it: the option
+/// accessors, the ZAP authenticator and the certificate files use it too.
+pub(crate) const KEY_LEN: usize = 32;
+/// The length of a CURVE key as Z85 text (without the C string's trailing NUL).
+pub(crate) const KEY_Z85_LEN: usize = 40;
 
 /// The 85 characters of Z85, in digit order (RFC 32).
 const Z85_ALPHABET: &[u8; 85] =
@@ -54,9 +55,9 @@ fn zeroed(len: usize) -> Result<Vec<u8>> {
 /// alphabet in older releases. Anything else is `EINVAL`, as in libzmq.
 pub(crate) fn check_curve_key(value: &[u8]) -> Result<()> {
     match value.len() {
-        32 => Ok(()),
+        KEY_LEN => Ok(()),
         KEY_Z85_LEN => check_z85(value),
-        41 if value[KEY_Z85_LEN] == 0 => check_z85(&value[..KEY_Z85_LEN]),
+        n if n == KEY_Z85_LEN + 1 && value[KEY_Z85_LEN] == 0 => check_z85(&value[..KEY_Z85_LEN]),
         _ => Err(Error::EINVAL),
     }
 }
@@ -175,13 +176,13 @@ pub fn z85_decode(text: &str) -> Result<Vec<u8>> {
 /// [`CurveKeyPair::new`] gives the same as binary keys.
 #[doc(alias = "zmq_curve_keypair")]
 pub fn curve_keypair() -> Result<(String, String)> {
-    let mut public = [0u8; 41];
-    let mut secret = [0u8; 41];
+    let mut public = [0u8; KEY_Z85_LEN + 1];
+    let mut secret = [0u8; KEY_Z85_LEN + 1];
     // SAFETY: both buffers hold the 41 bytes (40 + NUL) zmq_curve_keypair writes.
     crate::error::cvt(unsafe {
         zmq_sys::zmq_curve_keypair(public.as_mut_ptr().cast(), secret.as_mut_ptr().cast())
     })?;
-    let text = |b: &[u8; 41]| String::from_utf8_lossy(&b[..40]).into_owned();
+    let text = |b: &[u8; KEY_Z85_LEN + 1]| String::from_utf8_lossy(&b[..KEY_Z85_LEN]).into_owned();
     Ok((text(&public), text(&secret)))
 }
 
@@ -218,7 +219,7 @@ pub fn curve_public(secret_z85: &str) -> Result<String> {
 }
 
 /// A 32-byte binary key as 40 characters of Z85.
-fn key_to_z85(key: &[u8; KEY_LEN]) -> String {
+pub(crate) fn key_to_z85(key: &[u8; KEY_LEN]) -> String {
     let mut text = [0u8; KEY_Z85_LEN + 1];
     // SAFETY: key is 32 readable bytes (a multiple of 4, the only condition under
     // which zmq_z85_encode can fail); text has room for the 40 characters and NUL.

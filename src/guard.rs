@@ -40,12 +40,32 @@
 //!   whether a peer holds the id. What remains (a remote peer that takes the id
 //!   between that question and the connect, or, without the draft API, at all) is
 //!   in SECURITY.md.
+//! * **High-water marks on a connected socket** (`socket_base.cpp:1587`,
+//!   `update_pipe_options`): a new `ZMQ_SNDHWM`/`ZMQ_RCVHWM` is passed to the peer
+//!   of every pipe, including a terminating pipe whose peer libzmq has already freed
+//!   (a use after free; `ctx.cpp:644`). So they are set before the first `bind` or
+//!   `connect` only (`EINVAL` after). On a shared socket the check and the first
+//!   attachment are serialised by the same gate as RADIO's.
+//! * **DGRAM datagrams cut in two** (`udp_engine.cpp:420`): a DGRAM datagram is an
+//!   address frame and a body frame; a pipe change between the two (a bind in
+//!   between) leaves the engine with half a datagram, and it aborts. So `SNDMORE` is
+//!   `EINVAL` on DGRAM sends, and the multipart sends of this crate send the two
+//!   frames back to back ([`Part`]). DGRAM also keeps to `udp://` and `inproc://`
+//!   (over tcp, ipc or ws its empty frames abort the raw engine,
+//!   `stream_engine_base.cpp:338`).
+//! * **Groups longer than 14 bytes** (`msg.cpp:561`): libzmq keeps them in a block
+//!   whose reference count `add_refs` does not raise, so when a RADIO hands a
+//!   message to several DISHes, or a DISH's JOIN or LEAVE to several RADIOs, the
+//!   first copy closed frees the group the others still read. `join`, `leave` and
+//!   RADIO sends refuse such groups (`EINVAL`).
+//! * **REP with `ZMQ_ROUTER_MANDATORY`** (`rep.cpp:64`): REP takes ROUTER's option
+//!   and then aborts when a requester leaves; refused on REP.
 
 mod probe;
 
 pub(crate) use probe::{
     check_affinity_cpu, check_io_threads, check_ip_tos, check_scheduling, check_so_priority,
-    THREAD_DEFAULT, ZMQ_PRIORITY,
+    THREAD_DEFAULT, ZMQ_PRIORITY, ZMQ_ZAP_ENFORCE_DOMAIN,
 };
 
 use std::collections::HashSet;
@@ -62,7 +82,7 @@ pub(crate) const MAX_UDP_DATAGRAM: usize = 8192;
 // The bits of `Guard::state`.
 /// A DGRAM socket (fixed at creation).
 const DGRAM: u32 = 1 << 0;
-/// A RADIO socket (fixed at creation): its sends take the read side of `radio_gate`.
+/// A RADIO socket (fixed at creation): its sends take the read side of `gate`.
 const RADIO: u32 = 1 << 1;
 /// A RADIO that has connected (or tried to connect) to a `udp://` endpoint.
 const RADIO_UDP: u32 = 1 << 2;
@@ -78,9 +98,29 @@ const DISH: u32 = 1 << 6;
 const UDP_DISH_ALLOWED: u32 = 1 << 7;
 /// A ROUTER or STREAM socket: connect routing ids are tracked.
 const ROUTING: u32 = 1 << 8;
+/// A REP socket (fixed at creation): `ZMQ_ROUTER_MANDATORY` is refused.
+const REP: u32 = 1 << 9;
+/// The socket has had a `bind` or `connect` (or `connect_peer`): it may have pipes.
+const ATTACHED: u32 = 1 << 10;
 
 /// The bits that make a send take the checked path.
 const SEND_CHECKS: u32 = DGRAM | RADIO | CONFLATED;
+
+/// The longest group libzmq keeps inside a message (`msg.hpp`, `sgroup`); longer ones
+/// live in a block that message copies for several pipes do not share safely.
+pub(crate) const SHARED_GROUP_MAX_LENGTH: usize = 14;
+
+/// Where a frame stands in the message being sent, for [`Guard::check_send`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Part {
+    /// A frame sent on its own by the caller (`send`, `send_msg`): with `SNDMORE`,
+    /// the rest of its message comes in later calls.
+    Alone,
+    /// The first frame of a whole message this crate sends in one call.
+    FirstOfWhole,
+    /// A later frame of such a message.
+    RestOfWhole,
+}
 /// The bits that make a receive take the checked path.
 const RECV_CHECKS: u32 = CONFLATED;
 
@@ -92,9 +132,11 @@ const RECV_CHECKS: u32 = CONFLATED;
 /// [`ThreadSafeSocket`]: crate::ThreadSafeSocket
 pub(crate) struct Guard {
     state: AtomicU32,
-    /// RADIO only: sends hold it shared around their check and the send; the first
-    /// `udp://` connect holds it exclusively while it turns the check on and connects.
-    radio_gate: RwLock<()>,
+    /// Serialises a check with the call that would invalidate it on a shared
+    /// socket: RADIO sends, and high-water-mark settings, hold it shared around their
+    /// check and their libzmq call; `bind` and `connect` hold it exclusively while
+    /// they turn checks on (RADIO over udp, "attached") and call libzmq.
+    gate: RwLock<()>,
     /// ROUTER and STREAM only: the connect routing ids.
     routing: Mutex<RoutingIds>,
 }
@@ -118,6 +160,7 @@ impl Guard {
             | SocketType::Pub
             | SocketType::Sub => CONFLATE_TYPE,
             SocketType::Router | SocketType::Stream => ROUTING,
+            SocketType::Rep => REP,
             #[cfg(feature = "draft")]
             SocketType::Dgram => DGRAM,
             #[cfg(feature = "draft")]
@@ -128,7 +171,7 @@ impl Guard {
         };
         Guard {
             state: AtomicU32::new(state),
-            radio_gate: RwLock::new(()),
+            gate: RwLock::new(()),
             routing: Mutex::new(RoutingIds::default()),
         }
     }
@@ -142,9 +185,10 @@ impl Guard {
     /// [`Socket::from_raw`]: crate::Socket::from_raw
     pub(crate) fn unknown() -> Guard {
         let guard = Guard::new(SocketType::Pair);
-        guard
-            .state
-            .store(DGRAM | RADIO | RADIO_UDP | DISH, Ordering::Relaxed);
+        guard.state.store(
+            DGRAM | RADIO | RADIO_UDP | DISH | ATTACHED,
+            Ordering::Relaxed,
+        );
         guard
     }
 
@@ -178,25 +222,53 @@ impl Guard {
     /// For a RADIO, the shared side of the gate, to hold around a send's check and
     /// the send itself; `None` for other types.
     pub(crate) fn send_gate(&self) -> Option<RwLockReadGuard<'_, ()>> {
-        (self.state() & RADIO != 0).then(|| {
-            self.radio_gate
-                .read()
-                .unwrap_or_else(PoisonError::into_inner)
-        })
+        (self.state() & RADIO != 0).then(|| self.read_gate())
+    }
+
+    fn read_gate(&self) -> RwLockReadGuard<'_, ()> {
+        self.gate.read().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Checks a send of one frame of `len` bytes (`group_len` bytes of group, for
     /// RADIO) with `more` set when more frames follow. DGRAM's "can it take a frame
-    /// now" check needs the socket and is made by the caller.
-    pub(crate) fn check_send(&self, len: usize, group_len: usize, more: bool) -> Result<()> {
+    /// now" check needs the socket and is made by the caller (not for a
+    /// [`Part::RestOfWhole`]: the body follows its address at once).
+    pub(crate) fn check_send(
+        &self,
+        len: usize,
+        group_len: usize,
+        more: bool,
+        part: Part,
+    ) -> Result<()> {
         let state = self.state();
         if more && state & CONFLATED != 0 {
             return Err(Error::EINVAL);
         }
-        if state & DGRAM != 0 && len > MAX_UDP_DATAGRAM {
-            return Err(Error::EMSGSIZE);
+        if state & DGRAM != 0 {
+            if more && part == Part::Alone {
+                return Err(Error::EINVAL);
+            }
+            if len > MAX_UDP_DATAGRAM {
+                return Err(Error::EMSGSIZE);
+            }
+        }
+        if state & RADIO != 0 && group_len > SHARED_GROUP_MAX_LENGTH {
+            return Err(Error::EINVAL);
         }
         if state & RADIO_UDP != 0 && 1 + group_len + len > MAX_UDP_DATAGRAM {
+            return Err(Error::EMSGSIZE);
+        }
+        Ok(())
+    }
+
+    /// Checks a whole DGRAM datagram before any of it is sent: exactly an address
+    /// frame and a body frame (`EINVAL` otherwise), the body within a UDP datagram
+    /// (`EMSGSIZE`).
+    pub(crate) fn check_datagram(frames: usize, body_len: usize) -> Result<()> {
+        if frames != 2 {
+            return Err(Error::EINVAL);
+        }
+        if body_len > MAX_UDP_DATAGRAM {
             return Err(Error::EMSGSIZE);
         }
         Ok(())
@@ -260,20 +332,44 @@ impl Guard {
         }
     }
 
-    /// For a RADIO connecting to `udp://`: runs `connect` with the datagram size
-    /// check on, with no send in flight meanwhile. For other sockets, just `connect`.
-    pub(crate) fn radio_udp_connect(&self, connect: impl FnOnce() -> Result<()>) -> Result<()> {
-        if self.state() & RADIO == 0 {
-            return connect();
+    /// Runs a `bind` or `connect` (`attach`) with the gate held exclusively and, when
+    /// it succeeds, marks the socket attached and, for a RADIO connecting to
+    /// `udp://` (`radio_udp`), turns the datagram size check on, before the gate is
+    /// released: no send and no high-water-mark setting can run between the pipe the
+    /// call attaches and the check it needs. (libzmq attaches no pipe in a bind or
+    /// connect that fails: its failures all come before.)
+    pub(crate) fn attach(
+        &self,
+        radio_udp: bool,
+        attach: impl FnOnce() -> Result<()>,
+    ) -> Result<()> {
+        let _exclusive = self.gate.write().unwrap_or_else(PoisonError::into_inner);
+        attach()?;
+        let mut bits = ATTACHED;
+        if radio_udp && self.state() & RADIO != 0 {
+            bits |= RADIO_UDP;
         }
-        let _exclusive = self
-            .radio_gate
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        // On before the connect, and kept on even if it fails: a pipe it attached
-        // stays until the socket closes.
-        self.set(RADIO_UDP);
-        connect()
+        self.set(bits);
+        Ok(())
+    }
+
+    /// Runs the setting of a high-water mark (`set`): `EINVAL` once the socket has
+    /// been attached (see the module's notes).
+    pub(crate) fn set_hwm(&self, set: impl FnOnce() -> Result<()>) -> Result<()> {
+        let _shared = self.read_gate();
+        if self.state() & ATTACHED != 0 {
+            return Err(Error::EINVAL);
+        }
+        set()
+    }
+
+    /// `ZMQ_ROUTER_MANDATORY` turned on: `EINVAL` on a REP socket.
+    pub(crate) fn check_router_mandatory(&self, on: bool) -> Result<()> {
+        if on && self.state() & REP != 0 {
+            Err(Error::EINVAL)
+        } else {
+            Ok(())
+        }
     }
 
     /// Whether connect routing ids are tracked (ROUTER, STREAM).
@@ -373,8 +469,11 @@ mod tests {
         dealer.conflate(true);
         // Sticky: turning conflate off leaves pipes that were made conflating.
         dealer.conflate(false);
-        assert_eq!(dealer.check_send(10, 0, true), Err(Error::EINVAL));
-        assert_eq!(dealer.check_send(10, 0, false), Ok(()));
+        assert_eq!(
+            dealer.check_send(10, 0, true, Part::Alone),
+            Err(Error::EINVAL)
+        );
+        assert_eq!(dealer.check_send(10, 0, false, Part::Alone), Ok(()));
         assert_eq!(dealer.before_recv(), Ok(()));
         assert_eq!(dealer.after_recv(false), Ok(()));
         assert_eq!(dealer.after_recv(true), Err(Error::EPROTO));
@@ -386,21 +485,65 @@ mod tests {
     fn datagram_limits() {
         let dgram = Guard::new(SocketType::Dgram);
         assert!(dgram.checks_sends() && dgram.is_dgram());
-        assert_eq!(dgram.check_send(MAX_UDP_DATAGRAM, 0, false), Ok(()));
         assert_eq!(
-            dgram.check_send(MAX_UDP_DATAGRAM + 1, 0, false),
+            dgram.check_send(MAX_UDP_DATAGRAM, 0, false, Part::Alone),
+            Ok(())
+        );
+        assert_eq!(
+            dgram.check_send(MAX_UDP_DATAGRAM + 1, 0, false, Part::RestOfWhole),
             Err(Error::EMSGSIZE)
         );
+        // A datagram leaves whole: no SNDMORE from the caller.
+        assert_eq!(
+            dgram.check_send(9, 0, true, Part::Alone),
+            Err(Error::EINVAL)
+        );
+        assert_eq!(dgram.check_send(9, 0, true, Part::FirstOfWhole), Ok(()));
+        assert_eq!(Guard::check_datagram(2, MAX_UDP_DATAGRAM), Ok(()));
+        assert_eq!(Guard::check_datagram(3, 1), Err(Error::EINVAL));
+        assert_eq!(Guard::check_datagram(1, 1), Err(Error::EINVAL));
+        assert_eq!(
+            Guard::check_datagram(2, MAX_UDP_DATAGRAM + 1),
+            Err(Error::EMSGSIZE)
+        );
+
         let radio = Guard::new(SocketType::Radio);
         // Not limited before a udp:// connect (tcp carries any size).
-        assert_eq!(radio.check_send(100_000, 5, false), Ok(()));
-        radio.radio_udp_connect(|| Ok(())).unwrap();
-        assert_eq!(radio.check_send(MAX_UDP_DATAGRAM - 6, 5, false), Ok(()));
+        assert_eq!(radio.check_send(100_000, 5, false, Part::Alone), Ok(()));
+        radio.attach(true, || Ok(())).unwrap();
         assert_eq!(
-            radio.check_send(MAX_UDP_DATAGRAM - 5, 5, false),
+            radio.check_send(MAX_UDP_DATAGRAM - 6, 5, false, Part::Alone),
+            Ok(())
+        );
+        assert_eq!(
+            radio.check_send(MAX_UDP_DATAGRAM - 5, 5, false, Part::Alone),
             Err(Error::EMSGSIZE)
         );
+        // Groups that copies would not share safely.
+        assert_eq!(
+            radio.check_send(1, 15, false, Part::Alone),
+            Err(Error::EINVAL)
+        );
+        assert_eq!(radio.check_send(1, 14, false, Part::Alone), Ok(()));
         assert!(radio.send_gate().is_some());
+    }
+
+    #[test]
+    fn high_water_marks_are_set_before_attaching() {
+        let push = Guard::new(SocketType::Push);
+        push.set_hwm(|| Ok(())).unwrap();
+        // A failed bind or connect attaches nothing.
+        assert_eq!(
+            push.attach(false, || Err(Error::EINVAL)),
+            Err(Error::EINVAL)
+        );
+        push.set_hwm(|| Ok(())).unwrap();
+        push.attach(false, || Ok(())).unwrap();
+        assert_eq!(push.set_hwm(|| Ok(())), Err(Error::EINVAL));
+        let rep = Guard::new(SocketType::Rep);
+        assert_eq!(rep.check_router_mandatory(true), Err(Error::EINVAL));
+        assert_eq!(rep.check_router_mandatory(false), Ok(()));
+        assert_eq!(push.check_router_mandatory(true), Ok(()));
     }
 
     #[test]

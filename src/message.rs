@@ -15,7 +15,9 @@ use crate::error::{c_string, cvt, Error, Result};
 /// * Build it by copying (`From<&[u8]>`, `From<&str>`), or without copying from
 ///   owned buffers (`From<Vec<u8>>`, `From<Box<[u8]>>`, `From<String>`: libzmq
 ///   frees them through the original allocation when it is done),
-///   or from static data ([`Message::from_static`]).
+///   or from static data ([`Message::from_static`]), or from any owner of bytes
+///   ([`Message::from_owner`], `From<Arc<[u8]>>`, `From<bytes::Bytes>` with the
+///   `bytes` feature), optionally tracked ([`Message::from_owner_tracked`]).
 /// * Write it in place, each byte once, with [`Message::from_writer`], or into
 ///   an existing message with [`Message::rebuild`] (C's `zmq_msg_init_size` +
 ///   filling `zmq_msg_data`, without the zero-fill of [`Message::with_size`]).
@@ -50,7 +52,7 @@ unsafe impl Send for Message {}
 /// Frames up to this many bytes are copied into the `zmq_msg_t` itself rather than
 /// handed over: libzmq stores them inline (its "very small message" limit is 33
 /// bytes on 64-bit targets), which is cheaper than an external buffer.
-const INLINE_MAX: usize = 32;
+pub(crate) const INLINE_MAX: usize = 32;
 
 /// The free function for buffers handed over from `Vec<u8>` / `Box<[u8]>`: the hint
 /// carries the allocation's capacity.
@@ -80,7 +82,7 @@ impl Message {
     /// `raw` must be initialised by a successful `zmq_msg_init*` call and not be
     /// owned by anything else (it is closed when the `Message` drops).
     #[inline]
-    unsafe fn assume_init(raw: MaybeUninit<zmq_sys::zmq_msg_t>) -> Message {
+    pub(crate) unsafe fn assume_init(raw: MaybeUninit<zmq_sys::zmq_msg_t>) -> Message {
         Message {
             // SAFETY: the caller guarantees `raw` is initialised.
             raw: UnsafeCell::new(unsafe { raw.assume_init() }),
@@ -433,6 +435,7 @@ impl Message {
 /// The draft API's message properties: routing ids (SERVER, PEER) and groups
 /// (RADIO, DISH).
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 impl Message {
     /// The routing id of a message received on a SERVER or PEER socket
     /// (`zmq_msg_routing_id`): the peer that sent it, to reply to with
@@ -507,7 +510,8 @@ impl Message {
     /// replacement): set the group of each message once.
     #[doc(alias = "zmq_msg_set_group")]
     pub fn set_group(&mut self, group: &str) -> Result<()> {
-        if group.len() > crate::socket::GROUP_MAX_LENGTH {
+        // ZMQ_GROUP_MAX_LENGTH: the longest group libzmq accepts (255 bytes).
+        if group.len() > zmq_sys::ZMQ_GROUP_MAX_LENGTH as usize {
             return Err(Error::EINVAL);
         }
         let group = c_string(group)?;
@@ -630,7 +634,7 @@ impl fmt::Debug for MessageWriter<'_> {
 }
 
 #[cold]
-fn handle_oom(len: usize) -> ! {
+pub(crate) fn handle_oom(len: usize) -> ! {
     // An array of `len` bytes always has a valid layout (len <= isize::MAX for a slice).
     let layout = std::alloc::Layout::array::<u8>(len).unwrap_or(std::alloc::Layout::new::<u8>());
     std::alloc::handle_alloc_error(layout)

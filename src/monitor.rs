@@ -1,34 +1,7 @@
 //! Socket monitoring (`zmq_socket_monitor`): typed connection events.
 //!
-//! libzmq reports what happens on a socket's connections (listening, accepted,
-//! connected, handshake results, disconnections ...) as messages on an `inproc://`
-//! PAIR socket of its own. [`Socket::monitor_socket`] sets that up and returns a
-//! [`Monitor`] that receives them as [`MonitorEvent`]s:
-//!
-//! ```
-//! use std::time::Duration;
-//! use zmq::{MonitorEvent, MonitorEvents};
-//!
-//! let ctx = zmq::Context::new()?;
-//! let server = ctx.socket(zmq::REP)?;
-//! let monitor = server.monitor_socket(MonitorEvents::ALL)?;
-//! server.bind("tcp://127.0.0.1:*")?;
-//! let endpoint = server.get_last_endpoint()?;
-//!
-//! let client = ctx.socket(zmq::REQ)?;
-//! client.connect(&endpoint)?;
-//!
-//! let wait = Duration::from_secs(10);
-//! let next = || monitor.recv_timeout(wait)?.ok_or(zmq::Error::EAGAIN);
-//! assert!(matches!(next()?, MonitorEvent::Listening { endpoint: e, .. } if e == endpoint));
-//! assert!(matches!(next()?, MonitorEvent::Accepted { .. }));
-//! assert!(matches!(next()?, MonitorEvent::HandshakeSucceeded { .. }));
-//! # Ok::<(), zmq::Error>(())
-//! ```
-//!
-//! The lower-level [`Socket::monitor`] only asks libzmq to publish the events on an
-//! endpoint of your choosing; [`MonitorEvent::from_frames`] decodes what you receive
-//! there.
+//! The user documentation (an overview with an example) is on [`MonitorEvent`]:
+//! this module is private.
 
 use std::cell::Cell;
 use std::ffi::{c_int, c_long, c_short};
@@ -224,6 +197,36 @@ type Fd = zmq_sys::zmq_fd_t;
 
 /// One event of a monitored socket, decoded.
 ///
+/// libzmq reports what happens on a socket's connections (listening, accepted,
+/// connected, handshake results, disconnections ...) as messages on an `inproc://`
+/// PAIR socket of its own. [`Socket::monitor_socket`] sets that up and returns a
+/// [`Monitor`] that receives them as [`MonitorEvent`]s:
+///
+/// ```
+/// use std::time::Duration;
+/// use zmq::{MonitorEvent, MonitorEvents};
+///
+/// let ctx = zmq::Context::new()?;
+/// let server = ctx.socket(zmq::REP)?;
+/// let monitor = server.monitor_socket(MonitorEvents::ALL)?;
+/// server.bind("tcp://127.0.0.1:*")?;
+/// let endpoint = server.get_last_endpoint()?;
+///
+/// let client = ctx.socket(zmq::REQ)?;
+/// client.connect(&endpoint)?;
+///
+/// let wait = Duration::from_secs(10);
+/// let next = || monitor.recv_timeout(wait)?.ok_or(zmq::Error::EAGAIN);
+/// assert!(matches!(next()?, MonitorEvent::Listening { endpoint: e, .. } if e == endpoint));
+/// assert!(matches!(next()?, MonitorEvent::Accepted { .. }));
+/// assert!(matches!(next()?, MonitorEvent::HandshakeSucceeded { .. }));
+/// # Ok::<(), zmq::Error>(())
+/// ```
+///
+/// The lower-level [`Socket::monitor`] only asks libzmq to publish the events on an
+/// endpoint of your choosing; [`MonitorEvent::from_frames`] decodes what you receive
+/// there.
+///
 /// `endpoint` is the endpoint the event concerns: the bound address for
 /// listening-side events (`tcp://127.0.0.1:5555`), the address given to `connect`
 /// for connecting-side events. File descriptors are libzmq's OS sockets, for
@@ -339,6 +342,7 @@ pub enum MonitorEvent {
     /// The queue lengths of one connection (`ZMQ_EVENT_PIPES_STATS`, draft, event
     /// format 2), after [`Socket::monitor_pipes_stats`].
     #[cfg(feature = "draft")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
     PipesStats {
         /// The endpoint of the connection.
         endpoint: String,
@@ -537,6 +541,7 @@ fn is_stop<F: AsRef<[u8]>>(frames: &[F], version: u8) -> bool {
 /// [`EventVersion::V2`]), as libzmq sent it: the 64-bit event number, its values,
 /// and both ends of the connection.
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MonitorV2Event {
     /// The event number, one bit of [`MonitorEvents`].
@@ -550,6 +555,7 @@ pub struct MonitorV2Event {
 }
 
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 impl MonitorV2Event {
     /// Decodes one event of format 2: the event (8 bytes), the number of values
     /// `n` (8 bytes), `n` values (8 bytes each, native byte order), the local and
@@ -613,6 +619,7 @@ fn parse_v2<F: AsRef<[u8]>>(frames: &[F]) -> Result<MonitorV2Event> {
 
 /// The format of monitor events (`event_version` of `zmq_socket_monitor_versioned`).
 #[cfg(feature = "draft")]
+#[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EventVersion {
@@ -761,6 +768,7 @@ impl Socket {
     /// by [`MonitorV2Event::from_frames`]; `EINVAL` for bits beyond 16 with
     /// [`EventVersion::V1`].
     #[cfg(feature = "draft")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
     #[doc(alias = "zmq_socket_monitor_versioned")]
     pub fn monitor_versioned(
         &self,
@@ -802,6 +810,7 @@ impl Socket {
     /// # Ok::<(), zmq::Error>(())
     /// ```
     #[cfg(feature = "draft")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
     #[doc(alias = "zmq_socket_monitor_versioned")]
     pub fn monitor_socket_versioned(
         &self,
@@ -827,6 +836,7 @@ impl Socket {
     /// [`MonitorEvents::PIPES_STATS`]; `EAGAIN` when it has no connection; `ENOTSUP`
     /// on a thread-safe socket type (libzmq reads its connections without a lock).
     #[cfg(feature = "draft")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
     #[doc(alias = "zmq_socket_monitor_pipes_stats")]
     pub fn monitor_pipes_stats(&self) -> Result<()> {
         // libzmq walks the socket's pipes here without taking the socket's lock, so on
@@ -987,6 +997,7 @@ impl Monitor {
     /// Receives the next event of format 2 as libzmq sent it (draft; `EINVAL` for a
     /// monitor of format 1). `flags` as for [`Monitor::recv`].
     #[cfg(feature = "draft")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
     pub fn recv_v2(&self, flags: RecvFlags) -> Result<MonitorV2Event> {
         if self.version != 2 {
             return Err(Error::EINVAL);
@@ -996,6 +1007,7 @@ impl Monitor {
 
     /// [`Monitor::recv_v2`], waiting at most `timeout`: `Ok(None)` if no event came.
     #[cfg(feature = "draft")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
     pub fn recv_v2_timeout(&self, timeout: Duration) -> Result<Option<MonitorV2Event>> {
         if self.version != 2 {
             return Err(Error::EINVAL);

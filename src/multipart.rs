@@ -7,6 +7,7 @@ use std::fmt;
 use std::ops::{Index, IndexMut};
 
 use crate::error::{Error, Result};
+use crate::guard::Part;
 use crate::message::Message;
 use crate::socket::{RecvFlags, SendFlags, Socket};
 
@@ -334,13 +335,21 @@ impl Socket {
         msg: &mut Multipart,
         flags: SendFlags,
     ) -> std::result::Result<(), MultipartSendError> {
+        if let Some(last) = msg.frames.back() {
+            if let Err(error) = self.check_whole(msg.len(), last.len(), flags) {
+                return Err(MultipartSendError { error, sent: 0 });
+            }
+        }
+        let mut part = Part::FirstOfWhole;
         msg.send_frames(|frame, more| {
             let more = if more {
                 SendFlags::SNDMORE
             } else {
                 SendFlags::empty()
             };
-            self.send_msg(frame, flags | more)
+            let sent = self.send_msg_part(frame, flags | more, part);
+            part = Part::RestOfWhole;
+            sent
         })
     }
 

@@ -1,25 +1,31 @@
 //! Polling (`zmq_poll`, `zmq_poller_*`) and the `ZMQ_FD` + `ZMQ_EVENTS` contract.
 //!
-//! Three ways to wait for several sockets at once:
-//!
-//! * [`poll`] (`zmq_poll`): a slice of [`PollItem`]s, each a socket or a native file
-//!   descriptor with the events of interest; on return each item's
-//!   [`revents`](PollItem::revents) says what is ready. Stable API, level-triggered.
-//! * `Poller` (`zmq_poller_*`, libzmq's draft API: feature `draft`): a registered
-//!   set of sockets and descriptors, each carrying user data of your choice that
-//!   comes back with its events.
-//! * An external event loop (epoll, kqueue, mio, tokio, glib ...) watching each
-//!   socket's `ZMQ_FD`, under the contract documented on [`poll`] (section "External
-//!   event loops"), since this module's own page is not public.
+//! This module is private: the overview of the ways to wait and the `ZMQ_FD`
+//! contract for external event loops are on [`poll`], whose page is public.
 
-use std::ffi::{c_int, c_long};
+use std::ffi::{c_int, c_long, c_short};
 use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
 use crate::error::{cvt, Error, Result};
 use crate::socket::Socket;
-use crate::sockopt::PollEvents;
+
+bitflags::bitflags! {
+    /// Readiness flags (`ZMQ_POLLIN` ...): what [`Socket::get_events`] reports, and the
+    /// `events` / `revents` of a `zmq_pollitem_t` (a C `short`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+    pub struct PollEvents: c_short {
+        /// A message can be received without blocking (`ZMQ_POLLIN`).
+        const POLLIN = zmq_sys::ZMQ_POLLIN as c_short;
+        /// A message can be sent without blocking (`ZMQ_POLLOUT`).
+        const POLLOUT = zmq_sys::ZMQ_POLLOUT as c_short;
+        /// An error condition on a native file descriptor (`ZMQ_POLLERR`, `zmq_poll` only).
+        const POLLERR = zmq_sys::ZMQ_POLLERR as c_short;
+        /// Urgent data on a native file descriptor (`ZMQ_POLLPRI`, `zmq_poll` only).
+        const POLLPRI = zmq_sys::ZMQ_POLLPRI as c_short;
+    }
+}
 
 /// A native descriptor as [`PollItem::from_fd`] and [`Poller::add_fd`] take it.
 type RawFd = zmq_sys::zmq_fd_t;
@@ -288,6 +294,17 @@ fn sleep_ms(timeout_ms: i64) {
 /// # Ok::<(), zmq::Error>(())
 /// ```
 ///
+/// # Three ways to wait for several sockets
+///
+/// * [`poll`] (`zmq_poll`): a slice of [`PollItem`]s, each a socket or a native file
+///   descriptor with the events of interest; on return each item's
+///   [`revents`](PollItem::revents) says what is ready. Stable API, level-triggered.
+/// * `Poller` (`zmq_poller_*`, libzmq's draft API: feature `draft`): a registered
+///   set of sockets and descriptors, each carrying user data of your choice that
+///   comes back with its events.
+/// * An external event loop (epoll, kqueue, mio, tokio, glib ...) watching each
+///   socket's `ZMQ_FD`, under the contract below.
+///
 /// # External event loops
 ///
 /// To wait for sockets in another event loop (epoll, kqueue, mio, tokio, glib ...),
@@ -435,7 +452,7 @@ pub fn wait_fd_readable(fd: RawFd, timeout_ms: i64) -> Result<bool> {
 }
 
 #[cfg(feature = "draft")]
-pub use self::poller::*;
+pub use self::poller::{Poller, PollerEvent, PollerEvents};
 
 #[cfg(feature = "draft")]
 mod poller {
@@ -445,10 +462,10 @@ mod poller {
     use std::ptr::NonNull;
     use std::sync::atomic::{AtomicU64, Ordering};
 
+    use super::PollEvents;
     use super::{c_len, c_timeout, sleep_ms, RawFd};
     use crate::error::{cvt, cvt_ptr, Error, Result};
     use crate::socket::Socket;
-    use crate::sockopt::PollEvents;
 
     /// What libzmq puts in `fd` for socket events (`retired_fd`).
     #[cfg(not(windows))]
@@ -510,6 +527,7 @@ mod poller {
     /// assert_eq!(poller.size(), 1);
     /// # Ok::<(), zmq::Error>(())
     /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
     pub struct Poller<'a, T> {
         raw: NonNull<c_void>,
         /// Owned boxes (from `Box::leak`), freed by `remove*` and `Drop`.
@@ -883,6 +901,7 @@ mod poller {
     /// An event reported by a [`Poller`]: which registration, with which events,
     /// and its value. It borrows the poller, so the registration cannot be removed
     /// while the event is looked at.
+    #[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
     pub struct PollerEvent<'p, T> {
         entry: &'p Entry<'p, T>,
         events: PollEvents,
@@ -948,6 +967,7 @@ mod poller {
 
     /// A reusable buffer for [`Poller::wait_all`]: it holds the raw events of the last
     /// wait, read back through [`PollerEvents::iter`] with the same poller.
+    #[cfg_attr(docsrs, doc(cfg(feature = "draft")))]
     pub struct PollerEvents {
         raw: Vec<zmq_sys::zmq_poller_event_t>,
         len: usize,

@@ -16,8 +16,10 @@ use std::ffi::{c_int, c_short, c_void};
 use std::mem::{align_of, size_of};
 use std::ptr;
 
+use crate::curve;
 use crate::error::{cvt, Error, Result};
 use crate::guard;
+use crate::poll::PollEvents;
 use crate::socket::Socket;
 #[cfg(doc)]
 use crate::socket::SocketType;
@@ -106,22 +108,6 @@ impl SocketOptionInfo {
     }
 }
 
-bitflags::bitflags! {
-    /// Readiness flags (`ZMQ_POLLIN` ...): what [`Socket::get_events`] reports, and the
-    /// `events` / `revents` of a `zmq_pollitem_t` (a C `short`).
-    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-    pub struct PollEvents: c_short {
-        /// A message can be received without blocking (`ZMQ_POLLIN`).
-        const POLLIN = zmq_sys::ZMQ_POLLIN as c_short;
-        /// A message can be sent without blocking (`ZMQ_POLLOUT`).
-        const POLLOUT = zmq_sys::ZMQ_POLLOUT as c_short;
-        /// An error condition on a native file descriptor (`ZMQ_POLLERR`, `zmq_poll` only).
-        const POLLERR = zmq_sys::ZMQ_POLLERR as c_short;
-        /// Urgent data on a native file descriptor (`ZMQ_POLLPRI`, `zmq_poll` only).
-        const POLLPRI = zmq_sys::ZMQ_POLLPRI as c_short;
-    }
-}
-
 /// A security mechanism (`ZMQ_MECHANISM`), chosen by the security options set on the
 /// socket: `ZMQ_PLAIN_*` selects PLAIN, `ZMQ_CURVE_*` CURVE, `ZMQ_GSSAPI_*` GSSAPI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -178,12 +164,6 @@ const FIRST_CAPACITY: usize = 256;
 /// and `ZMQ_SOCKS_PROXY` can be longer than 255 bytes).
 const MAX_CAPACITY: usize = 64 * 1024;
 
-/// The length of a CURVE key in binary form.
-const CURVE_KEY_LEN: usize = 32;
-
-/// The length of a CURVE key in Z85 text.
-const CURVE_Z85_LEN: usize = 40;
-
 impl Socket {
     /// Sets an option from raw bytes (`zmq_setsockopt`), for options this crate does not
     /// know. `value` holds the option's C value exactly as libzmq expects it, e.g.
@@ -232,6 +212,12 @@ impl Socket {
                 set()
             }
             zmq_sys::ZMQ_CONNECT_ROUTING_ID => self.guard().set_connect_routing_id(value, set),
+            zmq_sys::ZMQ_SNDHWM | zmq_sys::ZMQ_RCVHWM => self.guard().set_hwm(set),
+            zmq_sys::ZMQ_ROUTER_MANDATORY => {
+                self.guard()
+                    .check_router_mandatory(value.iter().any(|&b| b != 0))?;
+                set()
+            }
             zmq_sys::ZMQ_TOS => {
                 if let Ok(tos) = int() {
                     guard::check_ip_tos(tos)?;
@@ -409,10 +395,10 @@ impl Socket {
     }
 
     fn get_curve_key_option(&self, option: c_int) -> Result<Vec<u8>> {
-        let mut key = vec![0u8; CURVE_KEY_LEN];
+        let mut key = vec![0u8; curve::KEY_LEN];
         let len = self.get_option_raw(option, &mut key)?;
         key.truncate(len);
-        if key.len() == CURVE_KEY_LEN {
+        if key.len() == curve::KEY_LEN {
             Ok(key)
         } else {
             Err(Error::EINVAL)
@@ -421,9 +407,9 @@ impl Socket {
 
     fn get_curve_key_z85_option(&self, option: c_int) -> Result<String> {
         // A buffer of 41 bytes asks libzmq for the Z85 text plus its NUL.
-        let mut text = [0u8; CURVE_Z85_LEN + 1];
+        let mut text = [0u8; curve::KEY_Z85_LEN + 1];
         self.get_option_raw(option, &mut text)?;
-        std::str::from_utf8(&text[..CURVE_Z85_LEN])
+        std::str::from_utf8(&text[..curve::KEY_Z85_LEN])
             .map(str::to_owned)
             .map_err(|_| Error::EILSEQ)
     }
@@ -757,6 +743,7 @@ macro_rules! socket_options {
                 $(#[doc(alias = $alias)])*
                 $(#[deprecated = $deprecated])?
                 $(#[cfg(feature = $draft)])?
+                $(#[cfg_attr(docsrs, doc(cfg(feature = $draft)))])?
             }
             option_setter! {
                 [$($setter)?] $kind $c;
@@ -765,6 +752,7 @@ macro_rules! socket_options {
                 $(#[doc(alias = $alias)])*
                 $(#[deprecated = $deprecated])?
                 $(#[cfg(feature = $draft)])?
+                $(#[cfg_attr(docsrs, doc(cfg(feature = $draft)))])?
             }
         )*}
 
@@ -820,9 +808,16 @@ socket_options! {
     ZMQ_RECONNECT_IVL_MAX: Int, get_reconnect_ivl_max / set_reconnect_ivl_max;
     /// Largest inbound message in bytes (-1: no limit); a peer sending a larger one is disconnected.
     ZMQ_MAXMSGSIZE: Int64, get_maxmsgsize / set_maxmsgsize;
-    /// High water mark of outbound messages per peer (0: no limit).
+    /// High water mark of outbound messages per peer (0: no limit); set it before the first `bind` or `connect`.
+    ///
+    /// Refused with `EINVAL` once the socket has been bound or connected: libzmq
+    /// 4.3.5 passes a new high-water mark to the peer of every pipe, including one
+    /// it has already freed while the pipe terminates (a use after free).
     ZMQ_SNDHWM: Int, get_sndhwm / set_sndhwm;
-    /// High water mark of inbound messages per peer (0: no limit).
+    /// High water mark of inbound messages per peer (0: no limit); set it before the first `bind` or `connect`.
+    ///
+    /// Refused with `EINVAL` once the socket has been bound or connected, as
+    /// [`Socket::set_sndhwm`] is.
     ZMQ_RCVHWM: Int, get_rcvhwm / set_rcvhwm;
     /// Maximum network hops of multicast packets (> 0).
     ZMQ_MULTICAST_HOPS: Int, get_multicast_hops / set_multicast_hops;
@@ -836,6 +831,9 @@ socket_options! {
     /// The endpoint last bound, with the real port of a `tcp://...:*` wildcard.
     ZMQ_LAST_ENDPOINT: String, get_last_endpoint / ;
     /// ROUTER: report unroutable messages (`EHOSTUNREACH`) instead of dropping them.
+    ///
+    /// `EINVAL` on a REP socket, which libzmq lets take this ROUTER option and then
+    /// aborts the process when a requester leaves (`rep.cpp:64`).
     #[doc(alias = "ZMQ_FAIL_UNROUTABLE")]
     #[doc(alias = "ZMQ_ROUTER_BEHAVIOR")]
     ZMQ_ROUTER_MANDATORY: Bool, / set_router_mandatory;

@@ -1,5 +1,5 @@
-//! Timers (`zmq_timers_*`) for poll loops: see [`Timers`] (this module's own page is
-//! not public).
+//! Timers (`zmq_timers_*`) for poll loops. This module is private: the user
+//! documentation is on [`Timers`].
 
 use std::any::Any;
 use std::cell::Cell;

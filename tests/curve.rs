@@ -35,7 +35,7 @@ fn curve_server(ctx: &Context) -> CurveServer {
     let socket = ctx.socket(REP).unwrap();
     socket.set_curve_server(true).unwrap();
     socket.set_curve_secretkey(secret.as_bytes()).unwrap();
-    socket.set_rcvtimeo(2000).unwrap();
+    socket.set_rcvtimeo(10_000).unwrap();
     socket.bind("tcp://127.0.0.1:*").unwrap();
     let endpoint = socket.get_last_endpoint().unwrap();
     CurveServer {
@@ -54,7 +54,7 @@ fn curve_client(ctx: &Context, server_public: &str, endpoint: &str) -> zmq::Sock
     client.set_curve_publickey(public.as_bytes()).unwrap();
     client.set_curve_secretkey(secret.as_bytes()).unwrap();
     client.set_linger(0).unwrap();
-    client.set_rcvtimeo(2000).unwrap();
+    client.set_rcvtimeo(10_000).unwrap();
     client.connect(endpoint).unwrap();
     client
 }
@@ -104,7 +104,7 @@ fn curve_client_with_the_wrong_server_key_gets_nothing_through() {
     );
     drop(intruder);
     // The server still serves a client that has its real key.
-    server.socket.set_rcvtimeo(2000).unwrap();
+    server.socket.set_rcvtimeo(10_000).unwrap();
     let client = curve_client(&ctx, &server.public, &server.endpoint);
     round_trip(&server.socket, &client, "welcome");
 }

@@ -15,6 +15,10 @@ use zmq::{
     REQ,
 };
 
+/// The receive timeout for messages behind a CURVE handshake: 5 s was not
+/// enough under valgrind on a loaded machine.
+const PATIENCE_MS: i32 = 30_000;
+
 const ALPHABET: &[u8] =
     b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 
@@ -216,7 +220,7 @@ fn key_pairs_secure_a_req_rep_round_trip() {
 
     let server = ctx.socket(REP).unwrap();
     server.set_linger(0).unwrap();
-    server.set_rcvtimeo(5000).unwrap();
+    server.set_rcvtimeo(PATIENCE_MS).unwrap();
     server.set_curve_server(true).unwrap();
     server.set_curve_secretkey(&server_keys.secret).unwrap(); // binary
     server.bind("tcp://127.0.0.1:*").unwrap();
@@ -227,7 +231,7 @@ fn key_pairs_secure_a_req_rep_round_trip() {
 
     let client = ctx.socket(REQ).unwrap();
     client.set_linger(0).unwrap();
-    client.set_rcvtimeo(5000).unwrap();
+    client.set_rcvtimeo(PATIENCE_MS).unwrap();
     // Z85 text works as well as binary.
     client
         .set_curve_serverkey(server_keys.public_z85().as_bytes())
@@ -363,7 +367,7 @@ fn relayed_exchange(curve: bool) -> (Vec<u8>, Vec<u8>) {
     let ctx = Context::new().unwrap();
     let server = ctx.socket(REP).unwrap();
     server.set_linger(0).unwrap();
-    server.set_rcvtimeo(5000).unwrap();
+    server.set_rcvtimeo(PATIENCE_MS).unwrap();
     let server_keys = if curve {
         let keys = CurveKeyPair::new().unwrap();
         server.set_curve_server(true).unwrap();
@@ -379,7 +383,7 @@ fn relayed_exchange(curve: bool) -> (Vec<u8>, Vec<u8>) {
 
     let client = ctx.socket(REQ).unwrap();
     client.set_linger(0).unwrap();
-    client.set_rcvtimeo(5000).unwrap();
+    client.set_rcvtimeo(PATIENCE_MS).unwrap();
     if let Some(server_keys) = &server_keys {
         let keys = CurveKeyPair::new().unwrap();
         client.set_curve_serverkey(&server_keys.public).unwrap();

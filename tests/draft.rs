@@ -287,7 +287,10 @@ fn multipart_sends_are_einval_on_thread_safe_types() {
 /// Sends `body` to `group` until the DISH receives a message of that group (the
 /// radio learns of joins in the background, and over UDP the dish binds in the
 /// background), then drains what the repetition queued, using a marker message.
+/// The dish waits 100 ms for each probe, then up to `PATIENCE_MS` for every message
+/// after them (the callers expect them all).
 fn sync_group(radio: &Socket, dish: &Socket, group: &str) {
+    dish.set_rcvtimeo(100).unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         assert!(Instant::now() < deadline, "group {group} never arrived");
@@ -299,6 +302,7 @@ fn sync_group(radio: &Socket, dish: &Socket, group: &str) {
             break;
         }
     }
+    dish.set_rcvtimeo(PATIENCE_MS).unwrap();
     radio
         .send_msg(&mut group_msg(group, "marker"), SendFlags::empty())
         .unwrap();
@@ -445,9 +449,11 @@ fn join_and_leave_errors() {
     dish.leave("a").unwrap();
     assert_eq!(dish.leave("a").unwrap_err(), Error::EINVAL, "not joined");
     assert_eq!(dish.join("a\0b").unwrap_err(), Error::EINVAL);
-    let longest = "g".repeat(255);
+    // 14 bytes, the longest group libzmq's copies share safely (SECURITY.md).
+    let longest = "g".repeat(14);
     dish.join(&longest).unwrap();
     dish.leave(&longest).unwrap();
+    assert_eq!(dish.join(&"g".repeat(15)).unwrap_err(), Error::EINVAL);
     let too_long = "g".repeat(256);
     assert_eq!(dish.join(&too_long).unwrap_err(), Error::EINVAL);
     assert_eq!(dish.leave(&too_long).unwrap_err(), Error::EINVAL);
@@ -555,30 +561,35 @@ fn dgram_exchanges_datagrams_with_peer_addresses() {
 }
 
 /// libzmq 4.3.5 aborts (or blocks forever) when a DGRAM socket without a UDP pipe
-/// sends; the crate answers `EAGAIN` instead, keeping the message.
+/// sends; the crate answers `EAGAIN` instead, keeping the message. (A DGRAM sends
+/// whole datagrams only, an address and a body in one call: a frame with `SNDMORE`
+/// on its own is `EINVAL`.)
 #[test]
 fn dgram_sends_before_bind_are_eagain_not_a_crash() {
     within(Duration::from_secs(30), || {
         let ctx = Context::new().unwrap();
         let d = ctx.socket(DGRAM).unwrap();
         assert_eq!(
-            d.send("127.0.0.1:9", SNDMORE).unwrap_err(),
+            d.send_multipart(["127.0.0.1:9", "body"], SendFlags::empty())
+                .unwrap_err(),
             Error::EAGAIN,
             "blocking send"
         );
         assert_eq!(
-            d.send("127.0.0.1:9", SNDMORE | SendFlags::DONTWAIT)
+            d.send_multipart(["127.0.0.1:9", "body"], SendFlags::DONTWAIT)
                 .unwrap_err(),
             Error::EAGAIN
         );
-        let mut msg = Message::from("kept");
-        assert_eq!(d.send_msg(&mut msg, SNDMORE).unwrap_err(), Error::EAGAIN);
-        assert_eq!(msg, "kept");
-        assert_eq!(
-            d.send_multipart(["127.0.0.1:9", "body"], SendFlags::empty())
-                .unwrap_err(),
-            Error::EAGAIN
-        );
+        let mut msg = zmq::Multipart::from_iter(["127.0.0.1:9", "kept"]);
+        let err = d
+            .send_multipart_msg(&mut msg, SendFlags::empty())
+            .unwrap_err();
+        assert_eq!((err.error, err.sent), (Error::EAGAIN, 0));
+        assert_eq!(msg, ["127.0.0.1:9", "kept"]);
+        assert_eq!(d.send("127.0.0.1:9", SNDMORE).unwrap_err(), Error::EINVAL);
+        let mut single = Message::from("kept");
+        assert_eq!(d.send_msg(&mut single, SNDMORE).unwrap_err(), Error::EINVAL);
+        assert_eq!(single, "kept");
         // Once bound, it sends (to a port nobody listens on: the datagram is lost).
         let port = free_udp_ports(1)[0];
         d.bind(&format!("udp://127.0.0.1:{port}")).unwrap();
@@ -595,9 +606,9 @@ fn dgram_sends_before_bind_are_eagain_not_a_crash() {
         e.disconnect("inproc://draft-dgram-pipe").unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            match e.send("to", SNDMORE) {
+            match e.send_multipart(["to", "peer"], SendFlags::empty()) {
                 Err(Error::EAGAIN) => break,
-                Ok(()) => e.send("peer", SendFlags::empty()).unwrap(),
+                Ok(()) => {}
                 Err(e) => panic!("{e}"),
             }
             assert!(Instant::now() < deadline, "the pipe never went away");
@@ -937,7 +948,13 @@ fn received_messages_carry_the_group() {
         let dish = ctx.socket(DISH).unwrap();
         dish.connect("inproc://draft-received-group").unwrap();
         dish.set_rcvtimeo(100).unwrap();
-        let long = "a-group-name-longer-than-fourteen";
+        // The longest group a DISH may join (longer ones are refused: SECURITY.md).
+        let long = "fourteen-bytes";
+        assert_eq!(long.len(), 14);
+        assert_eq!(
+            dish.join("a-group-name-longer-than-fourteen"),
+            Err(Error::EINVAL)
+        );
         dish.join(long).unwrap();
         sync_group(&radio, &dish, long);
         radio

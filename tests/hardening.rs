@@ -804,29 +804,35 @@ fn dgram_oversize_is_emsgsize() {
         let ctx = Context::new().unwrap();
         let (dgram, peer) = dgram_and_peer(&ctx);
         let address = peer.local_addr().unwrap().to_string();
-        // The address frame goes, the body is refused; then a body that fits is the
-        // body of the same datagram.
-        dgram.send(&address, SNDMORE).unwrap();
+        // A datagram leaves whole (an address and a body in one call), and its body
+        // fits in libzmq's buffer: checked before anything is sent.
         assert_eq!(
-            dgram.send(vec![0u8; 8193], SendFlags::empty()),
+            dgram.send_multipart([address.as_bytes(), &[0u8; 8193][..]], SendFlags::empty()),
             Err(Error::EMSGSIZE)
         );
+        let mut too_big = zmq::Multipart::from_iter([address.as_bytes(), &[0u8; 100_000][..]]);
+        let err = dgram
+            .send_multipart_msg(&mut too_big, SendFlags::empty())
+            .unwrap_err();
+        assert_eq!((err.error, err.sent), (Error::EMSGSIZE, 0));
+        assert_eq!(too_big.len(), 2, "the refused datagram is kept whole");
+        let fits: Vec<u8> = (0..8192).map(|i| (i % 251) as u8).collect();
+        dgram
+            .send_multipart([address.as_bytes(), &fits[..]], SendFlags::empty())
+            .unwrap();
+        let mut buf = vec![0u8; 70_000];
+        let (n, _) = peer.recv_from(&mut buf).unwrap();
+        assert_eq!(&buf[..n], &fits[..]);
+        // Frame by frame is refused: one frame of a datagram is never whole.
+        assert_eq!(dgram.send(&address, SNDMORE), Err(Error::EINVAL));
         let mut body = Message::from(vec![0u8; 100_000]);
         assert_eq!(
             dgram.send_msg(&mut body, SendFlags::empty()),
             Err(Error::EMSGSIZE)
         );
-        let fits: Vec<u8> = (0..8192).map(|i| (i % 251) as u8).collect();
-        dgram.send(&fits, SendFlags::empty()).unwrap();
-        let mut buf = vec![0u8; 70_000];
-        let (n, _) = peer.recv_from(&mut buf).unwrap();
-        assert_eq!(&buf[..n], &fits[..]);
-        // Whole messages through send_multipart too.
-        assert_eq!(
-            dgram.send_multipart([address.as_bytes(), &[0u8; 9000][..]], SendFlags::empty()),
-            Err(Error::EMSGSIZE)
-        );
-        dgram.send(b"after", SendFlags::empty()).unwrap();
+        dgram
+            .send_multipart([address.as_bytes(), b"after"], SendFlags::empty())
+            .unwrap();
         let (n, _) = peer.recv_from(&mut buf).unwrap();
         assert_eq!(&buf[..n], b"after");
     });
@@ -1014,6 +1020,9 @@ fn dgram_ipv6_control_aborts() {
     let dgram = ctx.socket(zmq::DGRAM).unwrap();
     dgram.set_ipv6(true).unwrap();
     assert_eq!(dgram.bind("udp://[::1]:*"), Err(Error::EAFNOSUPPORT));
+    assert_eq!(dgram.bind("udp://*:*"), Err(Error::EAFNOSUPPORT));
+    // Even an IPv4 literal: libzmq makes an IPv6 socket with the option on
+    // (hardening_audit::dgram_with_ipv6_on_aborts_even_on_an_ipv4_literal_control).
     assert_eq!(dgram.bind("udp://127.0.0.1:*"), Err(Error::EAFNOSUPPORT));
     dgram.set_ipv6(false).unwrap();
     dgram.bind("udp://127.0.0.1:*").unwrap();

@@ -23,7 +23,14 @@ use zmq::{
     ProtocolError, RecvFlags, SendFlags, Socket, SocketType,
 };
 
-const WATCHDOG: Duration = Duration::from_secs(60);
+/// Each test body's bound: a few waits of [`PATIENCE`] in a row.
+const WATCHDOG: Duration = Duration::from_secs(120);
+/// How long a wait for what must happen (a handshake outcome, a message) may
+/// take: under valgrind on a loaded machine a CURVE handshake and its first
+/// message took more than 10 s (tests/curve.rs). (Waits for what must not
+/// happen stay short.)
+const PATIENCE: Duration = Duration::from_secs(30);
+const PATIENCE_MS: i32 = 30_000;
 
 /// `ZMQ_ZAP_ENFORCE_DOMAIN`. libzmq 4.3 declares it in the draft part of zmq.h
 /// (so the crate's typed setter needs the `draft` feature), but its options code
@@ -59,12 +66,13 @@ fn handshake_events() -> MonitorEvents {
         | MonitorEvents::HANDSHAKE_FAILED_AUTH
 }
 
-/// The next handshake outcome on `monitor` (within 10 s, else the test fails).
+/// The next handshake outcome on `monitor` (within [`PATIENCE`], else the test
+/// fails).
 fn next_outcome(monitor: &Monitor, side: &str) -> MonitorEvent {
     monitor
-        .recv_timeout(Duration::from_secs(10))
+        .recv_timeout(PATIENCE)
         .unwrap()
-        .unwrap_or_else(|| panic!("{side}: no handshake event within 10 s"))
+        .unwrap_or_else(|| panic!("{side}: no handshake event within {PATIENCE:?}"))
 }
 
 /// Asserts that no handshake on `monitor` succeeded (reading what is queued).
@@ -92,7 +100,7 @@ fn server(ctx: &Context, kind: SocketType, security: impl FnOnce(&Socket)) -> (S
     let s = ctx.socket(kind).unwrap();
     security(&s);
     s.set_linger(0).unwrap();
-    s.set_rcvtimeo(10_000).unwrap();
+    s.set_rcvtimeo(PATIENCE_MS).unwrap();
     let monitor = s.monitor_socket(handshake_events()).unwrap();
     s.bind("tcp://127.0.0.1:*").unwrap();
     (s, monitor)
@@ -108,7 +116,7 @@ fn client(
     let c = ctx.socket(kind).unwrap();
     security(&c);
     c.set_linger(0).unwrap();
-    c.set_rcvtimeo(10_000).unwrap();
+    c.set_rcvtimeo(PATIENCE_MS).unwrap();
     let monitor = c.monitor_socket(handshake_events()).unwrap();
     c.connect(&server.get_last_endpoint().unwrap()).unwrap();
     (c, monitor)
@@ -177,7 +185,7 @@ fn curve_server_with_zap_refuses_an_unknown_key_and_admits_a_listed_one() {
             curve_client_keys(&server_keys.public, &listed),
         );
         req.send("ping", SendFlags::empty()).unwrap();
-        rep.set_rcvtimeo(10_000).unwrap();
+        rep.set_rcvtimeo(PATIENCE_MS).unwrap();
         let msg = rep.recv_message(RecvFlags::empty()).unwrap();
         assert_eq!(msg.as_str(), Some("ping"));
         assert_eq!(msg.gets("User-Id").unwrap(), listed.public_z85());
@@ -293,7 +301,7 @@ fn null_domain_without_handler(enforce: bool) -> (bool, MonitorEvent) {
     let (push, _client_monitor) = client(&ctx, SocketType::Push, &pull, |_| {});
     push.send("hello", SendFlags::empty()).unwrap();
     let outcome = next_outcome(&server_monitor, "server");
-    pull.set_rcvtimeo(if enforce { 500 } else { 10_000 })
+    pull.set_rcvtimeo(if enforce { 500 } else { PATIENCE_MS })
         .unwrap();
     let arrived = match pull.recv_bytes(RecvFlags::empty()) {
         Ok(bytes) => {
@@ -362,7 +370,7 @@ fn zap_enforce_domain_with_a_handler_asks_it() {
         });
         let (push, _cm) = client(&ctx, SocketType::Push, &pull, |_| {});
         push.send("denied", SendFlags::empty()).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + PATIENCE;
         while auth.denied() == 0 {
             assert!(Instant::now() < deadline, "the handler was not asked");
             std::thread::sleep(Duration::from_millis(10));

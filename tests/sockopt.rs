@@ -359,12 +359,35 @@ fn conflate_keeps_only_the_last_message() {
     let endpoint = bind_tcp(&pull);
     let push = socket(&ctx, PUSH);
     push.connect(&endpoint).unwrap();
-    for i in 1..=5 {
-        push.send(i.to_string(), NONE).unwrap();
+    // Five messages, read after a pause: only the last one is there. (A PULL that
+    // does not conflate gives the first, whenever it reads.) On a loaded machine the
+    // pause may end before all five have arrived: then that round reads on, in
+    // order, to its fifth, and the next round pauses twice as long.
+    let mut pause = Duration::from_millis(300);
+    for round in 0..5 {
+        for i in 1..=5 {
+            push.send(format!("{round}:{i}"), NONE).unwrap();
+        }
+        sleep(pause);
+        let index = |msg: Vec<u8>| -> u32 {
+            let text = String::from_utf8(msg).unwrap();
+            let (r, i) = text.split_once(':').unwrap();
+            assert_eq!(r, round.to_string(), "{text}");
+            i.parse().unwrap()
+        };
+        let mut last = index(pull.recv_bytes(WAIT).unwrap());
+        if last == 5 {
+            assert_eq!(pull.recv_bytes(RecvFlags::DONTWAIT), Err(Error::EAGAIN));
+            return;
+        }
+        while last < 5 {
+            let next = index(pull.recv_bytes(WAIT).unwrap());
+            assert!(next > last, "{next} after {last}");
+            last = next;
+        }
+        pause *= 2;
     }
-    sleep(Duration::from_millis(300));
-    assert_eq!(pull.recv_bytes(WAIT).unwrap(), b"5");
-    assert_eq!(pull.recv_bytes(RecvFlags::DONTWAIT), Err(Error::EAGAIN));
+    panic!("five rounds, and never only the last message");
 }
 
 #[test]

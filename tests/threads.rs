@@ -4,8 +4,10 @@
 mod common;
 use common::within;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use zmq::{Context, Error, Message, RecvFlags, SendFlags, PAIR, PULL, PUSH, REP, REQ};
 
@@ -52,19 +54,24 @@ fn shutdown_wakes_a_thread_blocked_in_recv_with_eterm() {
         let ctx = Context::new().unwrap();
         let rep = ctx.socket(REP).unwrap();
         rep.bind("inproc://blocked").unwrap();
-        let blocked = thread::spawn(move || {
-            let started = Instant::now();
-            let err = rep.recv_bytes(RecvFlags::empty()).unwrap_err();
-            (err, started.elapsed())
-        });
-        thread::sleep(Duration::from_millis(200));
+        // Set just before the shutdown: the recv must not return before it.
+        let shutting_down = Arc::new(AtomicBool::new(false));
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let blocked = {
+            let shutting_down = Arc::clone(&shutting_down);
+            thread::spawn(move || {
+                ready_tx.send(()).unwrap();
+                let err = rep.recv_bytes(RecvFlags::empty()).unwrap_err();
+                (err, shutting_down.load(Ordering::SeqCst))
+            })
+        };
+        ready_rx.recv().unwrap();
+        thread::sleep(Duration::from_millis(200)); // most likely blocked by now
+        shutting_down.store(true, Ordering::SeqCst);
         ctx.shutdown().unwrap();
-        let (err, waited) = blocked.join().unwrap();
+        let (err, after_shutdown) = blocked.join().unwrap();
         assert_eq!(err, Error::ETERM);
-        assert!(
-            waited >= Duration::from_millis(150),
-            "recv returned before the shutdown"
-        );
+        assert!(after_shutdown, "recv returned before the shutdown");
         // A shut-down context makes no new sockets; shutdown is idempotent.
         assert_eq!(ctx.socket(PAIR).unwrap_err(), Error::ETERM);
         ctx.shutdown().unwrap();

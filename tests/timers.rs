@@ -67,11 +67,19 @@ fn timers_fire_in_order_never_early_and_with_their_own_id() {
         assert_eq!((a.raw(), b.raw(), c.raw()), (1, 2, 3));
         assert_eq!(timers.len(), 3);
 
-        // Nothing is due yet.
+        // Nothing is due yet, unless this thread was held up for 20 ms since `start`
+        // (a loaded machine): checked when it was not.
         timers.execute().unwrap();
-        assert!(log.borrow().is_empty());
+        if start.elapsed() + SLACK < Duration::from_millis(20) {
+            assert!(log.borrow().is_empty());
+        }
 
-        run_until(&mut timers, || !firings(&log, 'c').is_empty());
+        // Until c has fired and a has repeated (a timer that never repeats fails
+        // here, after 10 s). On a loaded machine one late `execute` may be the
+        // first firing of all three.
+        run_until(&mut timers, || {
+            !firings(&log, 'c').is_empty() && firings(&log, 'a').len() >= 2
+        });
 
         // First firings come in the order of the deadlines.
         let order: Vec<char> = {
@@ -94,17 +102,16 @@ fn timers_fire_in_order_never_early_and_with_their_own_id() {
             assert_eq!(*id, expected);
         }
         // The n-th firing of a timer comes no earlier than n intervals after it was
-        // added: it is rescheduled from when it fired.
+        // added: it is rescheduled from when it fired. (So a timer fires at most
+        // as often as the time that passed allows, however late the loop ran.)
         for (name, interval) in [('a', 20), ('b', 50), ('c', 130)] {
             for (n, at) in firings(&log, name).iter().enumerate() {
                 let due = Duration::from_millis(interval * (n as u64 + 1));
                 assert!(*at + SLACK >= due, "{name} fired early: #{n} at {at:?}");
             }
         }
-        // c fired once, after a and b repeated.
-        assert_eq!(firings(&log, 'c').len(), 1);
-        assert!(firings(&log, 'a').len() >= 2, "{:?}", log.borrow());
-        assert!(!firings(&log, 'b').is_empty());
+        // b (due before c) fired too.
+        assert!(!firings(&log, 'b').is_empty(), "{:?}", log.borrow());
     });
 }
 
@@ -148,26 +155,45 @@ fn cancel_stops_one_timer_and_drops_its_handler() {
 #[test]
 fn reset_postpones_a_timer_by_a_whole_interval() {
     within(LIMIT, || {
-        let fired = Rc::new(Cell::new(None));
+        const INTERVAL: Duration = Duration::from_millis(100);
+        let fired: Rc<RefCell<Vec<Instant>>> = Rc::default();
         let mut timers = Timers::new().unwrap();
+        let added = Instant::now();
         let id = {
             let fired = Rc::clone(&fired);
             timers
-                .add(100, move |_| fired.set(Some(Instant::now())))
+                .add(100, move |_| fired.borrow_mut().push(Instant::now()))
                 .unwrap()
         };
         thread::sleep(Duration::from_millis(60));
         timers.execute().unwrap();
-        assert!(fired.get().is_none());
+        // Not due yet, unless the sleep overran the interval (a loaded machine):
+        // checked when it did not.
+        if added.elapsed() + SLACK < INTERVAL {
+            assert!(fired.borrow().is_empty(), "fired before its interval");
+        }
+        // The reset comes at least 60 ms after the timer was last scheduled (when
+        // it was added, or when it fired above), so what is left of that interval
+        // (40 ms at most) and a whole new one cannot be confused.
+        let scheduled = fired.borrow().last().copied().unwrap_or(added);
+        let gap = Duration::from_millis(60);
+        if let Some(wait) = (scheduled + gap).checked_duration_since(Instant::now()) {
+            thread::sleep(wait);
+        }
 
-        timers.reset(id).unwrap();
         let reset_at = Instant::now();
-        run_until(&mut timers, || fired.get().is_some());
-        let after = fired.get().unwrap() - reset_at;
+        timers.reset(id).unwrap();
+        // A whole interval from the reset, less the time these two calls took.
+        let left = Duration::from_millis(timers.timeout().unwrap() as u64);
+        let took = reset_at.elapsed();
         assert!(
-            after + SLACK >= Duration::from_millis(100),
-            "fired {after:?} after the reset"
+            left + took + SLACK >= INTERVAL,
+            "{left:?} left {took:?} after the reset"
         );
+        let before = fired.borrow().len();
+        run_until(&mut timers, || fired.borrow().len() > before);
+        let after = fired.borrow()[before] - reset_at;
+        assert!(after + SLACK >= INTERVAL, "fired {after:?} after the reset");
     });
 }
 
@@ -180,8 +206,9 @@ fn set_interval_changes_the_period_from_now() {
         let id = timers.add(100_000, logger(&log, 't', start)).unwrap();
         assert!(timers.timeout().unwrap() > 50_000);
 
-        timers.set_interval(id, 20).unwrap();
+        // Taken before the call, so that it is no later than the change.
         let changed = start.elapsed();
+        timers.set_interval(id, 20).unwrap();
         assert!(timers.timeout().unwrap() <= 20);
         run_until(&mut timers, || firings(&log, 't').len() >= 3);
         let times = firings(&log, 't');
@@ -206,12 +233,13 @@ fn timeout_tracks_the_next_deadline() {
     assert_eq!(timers.timeout(), None);
     assert!(timers.is_empty());
 
-    let slow = timers.add(300, |_| {}).unwrap();
+    // A minute: never due during this test, however slowly it runs.
+    let slow = timers.add(60_000, |_| {}).unwrap();
     let t1 = timers.timeout().unwrap();
-    assert!((0..=300).contains(&t1), "{t1}");
+    assert!((0..=60_000).contains(&t1), "{t1}");
     thread::sleep(Duration::from_millis(50));
     let t2 = timers.timeout().unwrap();
-    assert!(t2 <= t1 && t2 <= 255, "{t1} then {t2}");
+    assert!(t2 <= t1 && t2 <= 59_955, "{t1} then {t2}");
 
     // A sooner timer takes over.
     let fast = timers.add(30, |_| {}).unwrap();
@@ -320,6 +348,8 @@ fn a_poll_loop_driven_by_timers_timeout() {
         let push = ctx.socket(PUSH).unwrap();
         push.connect("inproc://reactor").unwrap();
 
+        // Before the timers are added, so that it is no later than either.
+        let start = Instant::now();
         let mut timers = Timers::new().unwrap();
         let mut beat = 0;
         timers
@@ -334,7 +364,6 @@ fn a_poll_loop_driven_by_timers_timeout() {
             timers.add(250, move |_| stop.set(true)).unwrap();
         }
 
-        let start = Instant::now();
         let mut received = Vec::new();
         let mut rounds = 0;
         while !stop.get() {
@@ -360,10 +389,18 @@ fn a_poll_loop_driven_by_timers_timeout() {
         }
         let expected: Vec<String> = (0..received.len()).map(|i| i.to_string()).collect();
         assert_eq!(received, expected);
-        // 250 ms of 20 ms heartbeats: never more than 12 (they cannot fire early),
-        // and the loop did not stop before the stop timer was due.
-        assert!((1..=12).contains(&received.len()), "{received:?}");
-        assert!(start.elapsed() + SLACK >= Duration::from_millis(250));
+        // At least one heartbeat (due long before the stop); never more than the
+        // time that passed allows, one per 20 ms (they cannot fire early: 12 in
+        // 250 ms, a few more only if the loop ran late); and the loop did not stop
+        // before the stop timer was due.
+        let elapsed = start.elapsed();
+        assert!(!received.is_empty());
+        assert!(
+            Duration::from_millis(20) * received.len() as u32 <= elapsed + SLACK,
+            "{} heartbeats in {elapsed:?}",
+            received.len()
+        );
+        assert!(elapsed + SLACK >= Duration::from_millis(250));
         // The loop slept in poll instead of spinning.
         assert!(rounds < 200, "{rounds} rounds");
     });

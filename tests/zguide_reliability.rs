@@ -347,7 +347,10 @@ fn simple_pirate_requests_survive_a_crashed_worker() {
     );
     crashing.line_after("I: (");
     steady.line_after("I: (");
-    thread::sleep(Duration::from_millis(300)); // let both register
+    // Let both register (the queue says nothing when one does): a worker that
+    // registers late may miss the requests it was to crash on. A margin, wide
+    // for a loaded machine.
+    thread::sleep(Duration::from_millis(1000));
 
     let out = Proc::start(
         "lpclient",

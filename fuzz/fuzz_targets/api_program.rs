@@ -58,9 +58,6 @@ const MAX_BODY: usize = 70_000;
 /// AddressSanitizer reports as allocation-size-too-big (plain malloc: ENOMEM, and
 /// libzmq drops the connection).
 const MAX_MSGSIZE: i64 = 1 << 20;
-/// The fixed datagram buffer of libzmq 4.3.5's UDP engine (`udp_engine.cpp`).
-#[cfg(feature = "draft")]
-const UDP_MAX: usize = 8192;
 
 /// A reader over the input; `None` once it runs dry (which ends the program).
 struct Input<'a>(&'a [u8]);
@@ -115,8 +112,6 @@ struct Slot {
     at_message_start: bool,
     /// The next frame sent starts a message.
     send_at_start: bool,
-    /// It has a `udp://` endpoint (RADIO sends are then capped, issue 11 item 1).
-    udp: bool,
     monitor: Option<zmq::Monitor>,
 }
 
@@ -171,24 +166,6 @@ fn thread_safe(kind: SocketType) -> bool {
     }
 }
 
-/// EXCLUDED (found here, stream_engine_base.cpp:338): a DGRAM over tcp, ipc or ws
-/// goes through the raw engine, which aborts on an empty frame; DGRAM stays on
-/// udp:// and inproc://.
-fn dgram_on_a_stream(kind: SocketType, endpoint: &str) -> bool {
-    #[cfg(feature = "draft")]
-    {
-        kind == SocketType::Dgram
-            && ["tcp://", "ipc://", "ws://"]
-                .iter()
-                .any(|t| endpoint.starts_with(t))
-    }
-    #[cfg(not(feature = "draft"))]
-    {
-        let _ = (kind, endpoint);
-        false
-    }
-}
-
 /// Whether `kind` is a draft type that keeps a single pipe (CHANNEL, DGRAM).
 fn is_draft_exclusive(kind: SocketType) -> bool {
     #[cfg(feature = "draft")]
@@ -202,19 +179,17 @@ fn is_draft_exclusive(kind: SocketType) -> bool {
     }
 }
 
-/// A group name from input bytes, at most 14 bytes long.
-///
-/// EXCLUDED (found here, docs/libzmq-asserts.md): libzmq 4.3.5 copies a message to
-/// several pipes without counting references to a group longer than 14 bytes, so a
-/// RADIO sending to two DISHes, or a DISH joining with two peers, frees the group
-/// while other copies use it (heap-use-after-free in `msg_t::close`).
+/// A group name from input bytes, at most 20 bytes long: past the 14 bytes that
+/// `join`, `leave` and a RADIO's send take (longer groups are copied unsafely by
+/// libzmq 4.3.5; the crate refuses them with `EINVAL`), within `Message::set_group`'s
+/// 255.
 #[cfg(feature = "draft")]
-fn short_group(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(&bytes[..bytes.len().min(14)])
+fn group_name(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(&bytes[..bytes.len().min(20)])
         .chars()
         .scan(0, |len, c| {
             *len += c.len_utf8();
-            (*len <= 14).then_some(c)
+            (*len <= 20).then_some(c)
         })
         .collect()
 }
@@ -254,7 +229,6 @@ impl World<'_> {
             inproc_connects: Vec::new(),
             at_message_start: true,
             send_at_start: true,
-            udp: false,
             monitor: None,
         });
     }
@@ -288,26 +262,16 @@ impl World<'_> {
             return;
         };
         match info.name {
-            // EXCLUDED (issue 11 item 2): ZMQ_USE_FD makes libzmq adopt and close any
-            // descriptor number.
-            "ZMQ_USE_FD" => return,
-            // EXCLUDED (issue 11 item 3): CONFLATE aborts on any multipart message,
-            // sent locally or by a peer (`fq.cpp:80`).
-            "ZMQ_CONFLATE" => return,
-            // EXCLUDED (issue 11 item 4): priorities above 6 need CAP_NET_ADMIN and
-            // abort in the I/O thread (`ip.cpp:212`).
-            "ZMQ_PRIORITY" => return,
-            // EXCLUDED (found here, docs/libzmq-asserts.md): a high-water mark set on
-            // a connected socket is sent to the peer of every pipe, also of one that
-            // terminates and whose peer libzmq has freed (heap-use-after-free in
-            // send_pipe_hwm): set only before the first bind or connect.
-            "ZMQ_SNDHWM" | "ZMQ_RCVHWM" if !slot.endpoints.is_empty() => return,
-            // EXCLUDED (found here, rep.cpp:64): REP with ROUTER's ROUTER_MANDATORY
-            // aborts when a requester leaves.
-            "ZMQ_ROUTER_MANDATORY" if slot.kind == SocketType::Rep => return,
-            // EXCLUDED (found here, plain_server.cpp:27): a PLAIN server enforcing a
-            // ZAP domain it does not have aborts on the first PLAIN client.
-            "ZMQ_ZAP_ENFORCE_DOMAIN" => return,
+            // ZMQ_USE_FD (refused on the raw path), ZMQ_PRIORITY (probed), high-water
+            // marks after the first bind or connect (EINVAL), ROUTER_MANDATORY on REP
+            // (EINVAL) and ZAP_ENFORCE_DOMAIN (checked at bind and connect) are
+            // fuzzed: the crate guards them (issue 11).
+            //
+            // EXCLUDED (issue 11 item 3, residual in SECURITY.md): a conflating SUB
+            // drops unsubscribed multipart messages inside libzmq and aborts
+            // (`fq.cpp:80`) before the crate sees a frame. Conflating PULL, DEALER
+            // and the sending types are guarded (EINVAL, EPROTO) and fuzzed.
+            "ZMQ_CONFLATE" if slot.kind == SocketType::Sub => return,
             // EXCLUDED (issue 11 item 3): connect routing ids are set by `connect`
             // below, unique within the program.
             "ZMQ_CONNECT_ROUTING_ID" => return,
@@ -391,13 +355,9 @@ impl World<'_> {
             4 => "tcp://[::1]:*".to_owned(),
             5 => format!("ipc://@zmq-fuzz-{}-{}", process_tag(), name),
             6 => {
-                // EXCLUDED (issue 11 item 3): a DISH on udp:// aborts on a datagram
-                // whose first byte is 0x80 or more (`udp_engine.cpp:547`).
-                #[cfg(feature = "draft")]
-                if kind == SocketType::Dish {
-                    return None;
-                }
-                let _ = kind;
+                // A DISH is refused here (ENOTSUP: it would abort on a datagram
+                // whose first byte is 0x80 or more) unless `allow_udp_dish`, which
+                // the program never calls.
                 format!("udp://127.0.0.1:{}", free_udp_port()?)
             }
             _ => "ws://127.0.0.1:*".to_owned(),
@@ -412,9 +372,6 @@ impl World<'_> {
         let Some(endpoint) = self.bind_endpoint(kind) else {
             return;
         };
-        if dgram_on_a_stream(kind, &endpoint) {
-            return;
-        }
         // EXCLUDED (found here, pipe.cpp:60): a socket that keeps one pipe (PAIR,
         // CHANNEL, DGRAM) binding a name with pending inproc connects terminates
         // every pipe beyond its first (a second pending connect, or the one pending
@@ -434,7 +391,6 @@ impl World<'_> {
             } else {
                 slot.socket.get_last_endpoint().unwrap_or(endpoint.clone())
             };
-            slot.udp |= endpoint.starts_with("udp");
             slot.endpoints.push(last.clone());
             if last.starts_with("inproc://") {
                 self.inproc_bound.push((last.clone(), i));
@@ -459,18 +415,9 @@ impl World<'_> {
         let Some(slot) = self.slots[i].as_mut() else {
             return;
         };
-        if dgram_on_a_stream(slot.kind, &endpoint) {
-            return;
-        }
         // EXCLUDED (found here): thread-safe types stay off inproc (see
         // `bind_endpoint`).
         if thread_safe(slot.kind) && endpoint.starts_with("inproc://") {
-            return;
-        }
-        // EXCLUDED (issue 11 item 3): a DISH connected over udp:// receives datagrams
-        // too.
-        #[cfg(feature = "draft")]
-        if slot.kind == SocketType::Dish && endpoint.starts_with("udp") {
             return;
         }
         if set_id & 1 == 1 && matches!(slot.kind, SocketType::Router | SocketType::Stream) {
@@ -482,7 +429,6 @@ impl World<'_> {
         }
         trace!("slot {i}: connect {endpoint}");
         if slot.socket.connect(&endpoint).is_ok() {
-            slot.udp |= endpoint.starts_with("udp");
             if endpoint.starts_with("inproc://") {
                 slot.inproc_connects.push(endpoint.clone());
             }
@@ -619,9 +565,10 @@ impl World<'_> {
             } else {
                 SendFlags::empty()
             };
-        // EXCLUDED (found here, udp_engine.cpp:420): a DGRAM datagram split by a
-        // pipe change (its peer goes, a udp:// bind comes) aborts the UDP engine; so
-        // a DGRAM sends whole datagrams, address and body back to back.
+        // A DGRAM sends whole datagrams, address and body in one call (the crate
+        // refuses a lone address frame with SNDMORE, EINVAL: a datagram split by a
+        // pipe change aborts libzmq's UDP engine, udp_engine.cpp:420), of any size
+        // (over 8192 bytes of body: EMSGSIZE).
         #[cfg(feature = "draft")]
         if slot.kind == SocketType::Dgram {
             let address = if flags_byte & 4 == 4 {
@@ -630,15 +577,14 @@ impl World<'_> {
                 b"127.0.0.1:9".to_vec()
             };
             trace!("slot {i}: datagram to {address:?}, {len} bytes");
-            if slot
-                .socket
-                .send(&address, SendFlags::DONTWAIT | SendFlags::SNDMORE)
-                .is_ok()
-            {
-                // EXCLUDED (issue 11 item 1): at most 8192 bytes of body.
+            if more {
                 let _ = slot
                     .socket
-                    .send(vec![fill; len.min(UDP_MAX)], SendFlags::DONTWAIT);
+                    .send(&address, SendFlags::DONTWAIT | SendFlags::SNDMORE);
+            } else {
+                let _ = slot
+                    .socket
+                    .send_multipart([address, vec![fill; len]], SendFlags::DONTWAIT);
             }
             return;
         }
@@ -671,15 +617,7 @@ impl World<'_> {
                 let _ = msg.set_routing_id(peer_id);
             }
             if slot.kind == SocketType::Radio || flags_byte & 16 == 16 {
-                let _ = msg.set_group(&short_group(&group));
-            }
-            // EXCLUDED (issue 11 item 1): RADIO over udp:// and DGRAM copy group and
-            // body into a fixed 8192-byte buffer without a size check.
-            let group_len = msg.group().map_or(0, str::len);
-            if (slot.kind == SocketType::Radio && slot.udp && 1 + group_len + msg.len() > UDP_MAX)
-                || (slot.kind == SocketType::Dgram && msg.len() > UDP_MAX)
-            {
-                return;
+                let _ = msg.set_group(&group_name(&group));
             }
         }
         trace!("slot {i}: send {} bytes, {flags:?}", msg.len());
@@ -721,7 +659,7 @@ impl World<'_> {
     #[cfg(feature = "draft")]
     fn groups(&mut self) {
         let leave = self.input.byte().unwrap_or(0) & 1 == 1;
-        let group = short_group(self.input.bytes());
+        let group = group_name(self.input.bytes());
         if let Some(slot) = self.slot() {
             trace!("{} {group:?}", if leave { "leave" } else { "join" });
             let _ = if leave {

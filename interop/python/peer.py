@@ -16,6 +16,9 @@ The test reads this peer's stdout, one line a fact:
     MSG <hex>,<hex>,...          (one received message, every frame in hex)
     EVENT <name> <value>         (a monitor event of this socket)
     NOREPLY / NOMESSAGE          (--expect-refusal: nothing came through)
+    USERID <text>                (rep: the User-Id of a request, under --cert-*)
+    CERT <name> <public path> <secret path> <secret mode>
+                                 (--create-certs: files written by zmq.auth)
     DONE                         (the role finished and everything checked out)
 and writes on its stdin: GO (pub: stop the sync messages and publish), GO or
 GO <endpoint> (--wait-go: bind or connect now, to <endpoint> if given) and STOP
@@ -36,6 +39,7 @@ import time
 
 try:
     import zmq
+    import zmq.auth
 except ImportError:  # the Rust test turns this into a failure that says what to do
     sys.stderr.write("pyzmq is missing: pip install pyzmq\n")
     sys.exit(3)
@@ -147,7 +151,25 @@ def main():
                    help="CURVE: the handshake must fail, nothing must come through")
     p.add_argument("--wait-go", action="store_true",
                    help="wait for GO on stdin before binding or connecting")
+    # Certificates on disk (zmq.auth), for the certificate interop tests.
+    p.add_argument("--create-certs", metavar="DIR",
+                   help="write certificates with zmq.auth.create_certificates into DIR "
+                        "(names from --cert-names), print CERT lines, exit")
+    p.add_argument("--cert-names", default="server,client")
+    p.add_argument("--cert-server-secret", metavar="FILE",
+                   help="be a CURVE server with the keys of this secret certificate")
+    p.add_argument("--cert-client-secret", metavar="FILE",
+                   help="be a CURVE client with the keys of this secret certificate")
+    p.add_argument("--cert-server-public", metavar="FILE",
+                   help="the CURVE server's public certificate (with --cert-client-secret)")
+    p.add_argument("--auth-certs-dir", metavar="DIR",
+                   help="run pyzmq's ThreadAuthenticator admitting the CURVE clients "
+                        "whose certificates are in DIR (zmq.auth.load_certificates)")
     a = p.parse_args()
+
+    if a.create_certs:
+        create_certs(a.create_certs, a.cert_names.split(","))
+        return
 
     out("VERSION pyzmq=%s libzmq=%s curve=%s" % (zmq.__version__, zmq.zmq_version(), zmq.has("curve")))
     ctx = zmq.Context()
@@ -161,6 +183,30 @@ def main():
         sock.curve_server = True
         sock.curve_secretkey = secret
         out("SERVERKEY " + public.decode())
+    auth = None
+    if a.auth_certs_dir:
+        from zmq.auth.thread import ThreadAuthenticator
+
+        auth = ThreadAuthenticator(ctx)
+        auth.start()
+        auth.configure_curve(domain="*", location=a.auth_certs_dir)
+    if a.cert_server_secret:
+        public, secret = zmq.auth.load_certificate(a.cert_server_secret)
+        if secret is None:
+            fail("no secret key in " + a.cert_server_secret)
+        sock.curve_server = True
+        sock.curve_publickey = public
+        sock.curve_secretkey = secret
+        out("SERVERKEY " + public.decode())
+    if a.cert_client_secret:
+        public, secret = zmq.auth.load_certificate(a.cert_client_secret)
+        server_public, _ = zmq.auth.load_certificate(a.cert_server_public)
+        if secret is None:
+            fail("no secret key in " + a.cert_client_secret)
+        sock.curve_publickey = public
+        sock.curve_secretkey = secret
+        sock.curve_serverkey = server_public
+        out("CLIENTKEY " + public.decode())
     if a.curve_serverkey:
         public, secret = zmq.curve_keypair()
         sock.curve_publickey = public
@@ -193,6 +239,20 @@ def main():
 
     if a.expect_refusal:
         refused(a, sock, mon)
+    elif a.role == "rep" and (a.cert_server_secret or a.auth_certs_dir):
+        for i in range(a.count):
+            try:
+                frames = sock.recv_multipart(copy=False)
+            except zmq.Again:
+                fail("timed out waiting for request %d" % i)
+            try:
+                user_id = frames[0].get("User-Id")
+            except zmq.ZMQError:  # no ZAP handler: the property is absent
+                user_id = ""
+            out("USERID " + user_id)
+            frames = [f.bytes for f in frames]
+            show(frames)
+            send(sock, [b"reply"] + frames, "reply %d" % i)
     elif a.role == "rep":
         for i in range(a.count):
             frames = recv(sock, "request %d" % i)
@@ -240,7 +300,23 @@ def main():
     sock.close()
     if mon is not None:
         mon.close()
+    if auth is not None:
+        auth.stop()
     ctx.term()
+    out("DONE")
+
+
+def create_certs(directory, names):
+    """Certificates written by pyzmq itself, as its users make them."""
+    import os
+    import zmq.auth
+
+    for name in names:
+        public, secret = zmq.auth.create_certificates(
+            directory, name, metadata={"name": "pyzmq " + name}
+        )
+        mode = os.stat(secret).st_mode & 0o777
+        out("CERT %s %s %s %03o" % (name, public, secret, mode))
     out("DONE")
 
 

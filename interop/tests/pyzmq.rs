@@ -669,3 +669,237 @@ fn curve_wrong_key_theirs_server() {
         "{events:?}"
     );
 }
+
+// CURVE certificates on disk (czmq zcert / pyzmq zmq.auth format): files written by
+// pyzmq's `zmq.auth.create_certificates` loaded by our crate, and files written by
+// our `Certificate::save` loaded by pyzmq (`zmq.auth.load_certificate` and its
+// `ThreadAuthenticator` over a directory), each used in real CURVE handshakes.
+
+/// A fresh directory for one test's certificates, removed on drop.
+struct CertDir(PathBuf);
+
+impl CertDir {
+    fn new(name: &str) -> CertDir {
+        let dir =
+            std::env::temp_dir().join(format!("zmq-interop-certs-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        CertDir(dir)
+    }
+
+    fn file(&self, name: &str) -> String {
+        self.0.join(name).to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for CertDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Loads a secret certificate that pyzmq wrote. pyzmq writes it with the process's
+/// umask (0644 here): our loader must refuse a file other users can read, saying
+/// so; the test then does what the error says (chmod 600) and loads it.
+fn load_pyzmq_secret(path: &str, mode_written: u32) -> zmq::Certificate {
+    if mode_written & 0o007 != 0 {
+        let err = zmq::Certificate::load_secret(path).expect_err("a world-readable secret");
+        assert_eq!(err.kind(), zmq::CertificateErrorKind::InsecurePermissions);
+        assert!(err.to_string().contains("chmod 600"), "{err}");
+        let _ = writeln!(
+            std::io::stderr(),
+            "interop certificates: pyzmq wrote {path} with mode {mode_written:03o}; \
+             ours refused it ({err}); loading it after chmod 600"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .expect("chmod 600");
+        }
+    }
+    zmq::Certificate::load_secret(path).expect("pyzmq's secret certificate")
+}
+
+#[test]
+fn certificates_written_by_pyzmq_are_used_by_ours() {
+    let dir = CertDir::new("from-pyzmq");
+    let lines = Peer::start("rep", "unused", &["--create-certs", &dir.file("")]).finish();
+    let modes: std::collections::HashMap<String, u32> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("CERT "))
+        .map(|rest| {
+            let parts: Vec<&str> = rest.split(' ').collect();
+            (
+                parts[0].to_string(),
+                u32::from_str_radix(parts[3], 8).expect("octal mode"),
+            )
+        })
+        .collect();
+    assert_eq!(modes.len(), 2, "{lines:?}");
+
+    let server = load_pyzmq_secret(&dir.file("server.key_secret"), modes["server"]);
+    let client = load_pyzmq_secret(&dir.file("client.key_secret"), modes["client"]);
+    // pyzmq puts the metadata into the secret file only, bare (unquoted).
+    assert_eq!(server.meta("name"), Some("pyzmq server"));
+    let server_public = zmq::Certificate::load(dir.file("server.key")).expect("server.key");
+    let client_public = zmq::Certificate::load(dir.file("client.key")).expect("client.key");
+    assert_eq!(server_public.public_key(), server.public_key());
+    assert_eq!(client_public.public_key(), client.public_key());
+    assert_eq!(server_public.secret_key(), None);
+
+    let ctx = zmq::Context::new().unwrap();
+    // 1. Our REP is the CURVE server with pyzmq's server certificate, and our
+    //    Authenticator admits the clients of pyzmq's directory; the pyzmq REQ
+    //    client uses the files it wrote.
+    let auth = zmq::Authenticator::start(&ctx).expect("authenticator");
+    assert_eq!(
+        auth.configure_curve_certificates("*", &dir.0)
+            .expect("pyzmq's certificate directory"),
+        2,
+        "server.key and client.key (the _secret files are not read)"
+    );
+    let s = our_socket(&ctx, zmq::REP);
+    s.set_curve_server(true).expect("CURVE_SERVER");
+    server.apply(&s).expect("server keys");
+    s.bind("tcp://127.0.0.1:*").expect("bind");
+    let client_arg = format!("--cert-client-secret={}", dir.file("client.key_secret"));
+    let server_arg = format!("--cert-server-public={}", dir.file("server.key"));
+    let mut peer = Peer::start(
+        "req",
+        &s.get_last_endpoint().unwrap(),
+        &[&client_arg, &server_arg],
+    );
+    assert_eq!(peer.wait_for("CLIENTKEY "), client.public_z85());
+    ours_answers(
+        &s,
+        peer,
+        "certificates by pyzmq: ours REP CURVE server, pyzmq REQ client",
+    );
+    assert_eq!((auth.allowed(), auth.denied()), (1, 0));
+    drop(s);
+
+    // 2. Our REQ is the CURVE client with pyzmq's client certificate and its
+    //    server's public certificate; the pyzmq REP server uses its own files.
+    let server_secret_arg = format!("--cert-server-secret={}", dir.file("server.key_secret"));
+    let mut peer = Peer::start("rep", "tcp://127.0.0.1:*", &[&server_secret_arg]);
+    assert_eq!(peer.wait_for("SERVERKEY "), server_public.public_z85());
+    let endpoint = peer.wait_for("ENDPOINT ");
+    let s = our_socket(&ctx, zmq::REQ);
+    client.apply(&s).expect("client keys");
+    s.set_curve_serverkey(server_public.public_key())
+        .expect("server key");
+    s.connect(&endpoint).expect("connect");
+    let lines = ours_asks(
+        &s,
+        peer,
+        "certificates by pyzmq: ours REQ CURVE client, pyzmq REP server",
+    );
+    // Every request came through the handshake made with the keys we read from
+    // pyzmq's files (no ZAP handler on that side: its User-Id is empty).
+    let user_ids: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("USERID "))
+        .collect();
+    assert_eq!(user_ids, vec![""; COUNT]);
+}
+
+#[test]
+fn certificates_written_by_ours_are_used_by_pyzmq() {
+    let dir = CertDir::new("from-ours");
+    let mut server = zmq::Certificate::new().expect("server certificate");
+    server.set_meta("name", "our server").unwrap();
+    let mut client = zmq::Certificate::new().expect("client certificate");
+    client.set_meta("name", "our client").unwrap();
+    server.save(dir.file("server.key")).expect("save server");
+    client.save(dir.file("client.key")).expect("save client");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.file("client.key_secret"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // 1. pyzmq REP server with our server secret file (zmq.auth.load_certificate)
+    //    and pyzmq's ThreadAuthenticator over our directory
+    //    (zmq.auth.load_certificates); our REQ client with our client certificate.
+    let ctx = zmq::Context::new().unwrap();
+    let server_arg = format!("--cert-server-secret={}", dir.file("server.key_secret"));
+    let auth_arg = format!("--auth-certs-dir={}", dir.file(""));
+    let mut peer = Peer::start("rep", "tcp://127.0.0.1:*", &[&server_arg, &auth_arg]);
+    assert_eq!(peer.wait_for("SERVERKEY "), server.public_z85());
+    let endpoint = peer.wait_for("ENDPOINT ");
+    let s = our_socket(&ctx, zmq::REQ);
+    client.apply(&s).expect("client keys");
+    s.set_curve_serverkey(server.public_key())
+        .expect("server key");
+    s.connect(&endpoint).expect("connect");
+    let lines = ours_asks(
+        &s,
+        peer,
+        "certificates by ours: pyzmq REP CURVE server + ThreadAuthenticator, ours REQ",
+    );
+    // pyzmq's authenticator admitted our client by the key it read from our file.
+    let user_ids: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("USERID "))
+        .collect();
+    assert_eq!(user_ids, vec![client.public_z85().as_str(); COUNT]);
+    drop(s);
+
+    // 2. The same pyzmq server refuses a client whose certificate is not in the
+    //    directory: its authenticator denies it, nothing passes.
+    let stranger = zmq::Certificate::new().expect("stranger");
+    let mut peer = Peer::start(
+        "rep",
+        "tcp://127.0.0.1:*",
+        &[&server_arg, &auth_arg, "--expect-refusal"],
+    );
+    let endpoint = peer.wait_for("ENDPOINT ");
+    let s = our_socket(&ctx, zmq::REQ);
+    stranger.apply(&s).expect("stranger keys");
+    s.set_curve_serverkey(server.public_key())
+        .expect("server key");
+    let monitor = s.monitor_socket(zmq::MonitorEvents::ALL).expect("monitor");
+    s.connect(&endpoint).expect("connect");
+    our_send(&s, &message(0), "request");
+    let lines = peer.finish();
+    assert!(lines.iter().any(|l| l == "NOMESSAGE"), "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("EVENT HANDSHAKE_FAILED")),
+        "{lines:?}"
+    );
+    let events: Vec<_> = std::iter::from_fn(|| monitor.try_recv().ok().flatten()).collect();
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, zmq::MonitorEvent::HandshakeSucceeded { .. })),
+        "{events:?}"
+    );
+    drop(s);
+
+    // 3. The pyzmq REQ client with our client secret file and our server's public
+    //    file; our REP server with our server certificate.
+    let s = our_socket(&ctx, zmq::REP);
+    s.set_curve_server(true).expect("CURVE_SERVER");
+    server.apply(&s).expect("server keys");
+    s.bind("tcp://127.0.0.1:*").expect("bind");
+    let client_arg = format!("--cert-client-secret={}", dir.file("client.key_secret"));
+    let server_public_arg = format!("--cert-server-public={}", dir.file("server.key"));
+    let mut peer = Peer::start(
+        "req",
+        &s.get_last_endpoint().unwrap(),
+        &[&client_arg, &server_public_arg],
+    );
+    assert_eq!(peer.wait_for("CLIENTKEY "), client.public_z85());
+    ours_answers(
+        &s,
+        peer,
+        "certificates by ours: ours REP CURVE server, pyzmq REQ client",
+    );
+}

@@ -213,6 +213,14 @@ fn lower_nice_by_20() -> Result<()> {
     }
 }
 
+/// `ZMQ_ZAP_ENFORCE_DOMAIN` (declared with the draft options in zmq.h, accepted by
+/// every libzmq 4.3 build): read on the raw path, so the check holds without the
+/// `draft` feature too.
+pub(crate) const ZMQ_ZAP_ENFORCE_DOMAIN: c_int = 93;
+
+#[cfg(feature = "draft")]
+const _: () = assert!(ZMQ_ZAP_ENFORCE_DOMAIN == zmq_sys::ZMQ_ZAP_ENFORCE_DOMAIN);
+
 /// `ZMQ_PRIORITY` (a draft socket option; zmq.h gives it this number). Checked on
 /// the raw option path too, so a build without the `draft` feature linked to a
 /// libzmq with it cannot reach the abort either.

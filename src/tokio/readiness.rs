@@ -32,8 +32,8 @@ use ::tokio::io::Interest;
 
 use crate::error::Error;
 use crate::multipart::MultipartSendError;
+use crate::poll::PollEvents;
 use crate::socket::Socket;
-use crate::sockopt::PollEvents;
 
 /// Which way an operation goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -228,17 +228,15 @@ pub(crate) enum RegisterError {
 }
 
 impl Core {
-    pub(crate) fn new(socket: Socket) -> std::result::Result<Core, (RegisterError, Socket)> {
+    /// Registers `socket`; on failure the socket is closed (dropped here).
+    pub(crate) fn new(socket: Socket) -> std::result::Result<Core, RegisterError> {
         let fd = match socket.get_fd() {
             Ok(fd) => fd,
-            Err(e) => return Err((RegisterError::Zmq(e), socket)),
+            Err(e) => return Err(RegisterError::Zmq(e)),
         };
         if ::tokio::runtime::Handle::try_current().is_err() {
-            return Err((
-                RegisterError::NoReactor(
-                    "no tokio runtime: make the AsyncSocket inside one (a task, block_on, or Runtime::enter)",
-                ),
-                socket,
+            return Err(RegisterError::NoReactor(
+                "no tokio runtime: make the AsyncSocket inside one (a task, block_on, or Runtime::enter)",
             ));
         }
         // A runtime built without `enable_io` makes AsyncFd panic; that is the
@@ -254,15 +252,10 @@ impl Core {
         });
         let fd = match registered {
             Ok(Ok(fd)) => fd,
-            Ok(Err(e)) => return Err((RegisterError::Io(e.into_parts().1), socket)),
-            Err(_) => {
-                return Err((
-                    RegisterError::NoReactor(
-                        "the tokio runtime has no I/O driver: build it with enable_io() or enable_all()",
-                    ),
-                    socket,
-                ))
-            }
+            Ok(Err(e)) => return Err(RegisterError::Io(e.into_parts().1)),
+            Err(_) => return Err(RegisterError::NoReactor(
+                "the tokio runtime has no I/O driver: build it with enable_io() or enable_all()",
+            )),
         };
         let waiters = Arc::new(Waiters {
             slots: Mutex::new([None, None]),

@@ -364,7 +364,7 @@ impl AsyncSocket {
     /// thread-safe draft types (SERVER, CLIENT, RADIO, DISH ...) have none, and a
     /// terminated context gives `ETERM`.
     pub fn new(socket: Socket) -> std::io::Result<AsyncSocket> {
-        let core = Core::new(socket).map_err(|(e, _socket)| std::io::Error::from(e))?;
+        let core = Core::new(socket).map_err(std::io::Error::from)?;
         Ok(AsyncSocket::from_core(core))
     }
 

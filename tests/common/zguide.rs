@@ -2,6 +2,7 @@
 //! harnesses): start, read lines, wait with deadlines, kill.
 #![allow(dead_code)] // each harness uses its own subset
 
+use std::cell::Cell;
 use std::io::Write;
 use std::process::{Child, ChildStdin, ExitStatus, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -16,6 +17,9 @@ pub const STEP: Duration = Duration::from_secs(60);
 pub struct Proc {
     name: String,
     pub child: Child,
+    /// When [`interrupt`] last sent SIGINT, so that [`Proc::wait`] can send it
+    /// again while the process runs on.
+    interrupted: Cell<Option<Instant>>,
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
     stdout: Option<JoinHandle<Vec<String>>>,
@@ -71,6 +75,7 @@ impl Proc {
         } = super::spawn_example(&binary, args, stdin);
         Proc {
             name: binary,
+            interrupted: Cell::new(None),
             stdin: child.stdin.take(),
             child,
             lines,
@@ -133,13 +138,25 @@ impl Proc {
         stdin.flush().expect("flushing stdin");
     }
 
-    /// Waits (at most [`STEP`]) for the process to exit by itself.
+    /// Waits (at most [`STEP`]) for the process to exit by itself. After
+    /// [`interrupt`], SIGINT is sent again every [`RESIGNAL`] until it does: a
+    /// signal that arrives while the process is not in a blocking call (a loaded
+    /// machine may hold it up anywhere) only sets its flag, and a process that
+    /// then blocks without looking at the flag waits for the next signal.
     pub fn wait(&mut self) -> Ended {
         let deadline = Instant::now() + STEP;
         loop {
             match self.child.try_wait() {
                 Ok(Some(status)) => return self.collect(status),
-                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(20)),
+                Ok(None) if Instant::now() < deadline => {
+                    // Not reaped yet, so the pid is still this child's.
+                    if let Some(sent) = self.interrupted.get() {
+                        if sent.elapsed() >= RESIGNAL {
+                            interrupt(self);
+                        }
+                    }
+                    thread::sleep(Duration::from_millis(20))
+                }
                 Ok(None) => {
                     let end = self.kill();
                     panic!(
@@ -192,8 +209,12 @@ impl Drop for Proc {
     }
 }
 
+/// How often [`Proc::wait`] repeats the SIGINT of [`interrupt`].
+pub const RESIGNAL: Duration = Duration::from_secs(2);
+
 /// Sends SIGINT to a running example (which catches it, as the C does, and
-/// exits cleanly).
+/// exits cleanly). [`Proc::wait`] (and so [`Proc::finish`]) sends it again while
+/// the process runs on.
 pub fn interrupt(proc: &Proc) {
     let pid = proc.child.id().to_string();
     let sent = std::process::Command::new("kill")
@@ -201,6 +222,7 @@ pub fn interrupt(proc: &Proc) {
         .status()
         .expect("running kill");
     assert!(sent.success(), "kill -INT {pid}");
+    proc.interrupted.set(Some(Instant::now()));
 }
 
 /// The number that starts the line ending with `suffix`.
