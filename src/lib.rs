@@ -110,7 +110,9 @@ pub use message::{Message, MessageWriter};
 pub use multipart::{Multipart, MultipartSendError};
 pub use tracker::MessageTracker;
 
-pub use poll::{poll, wait_fd_readable, PollEvents, PollItem};
+#[cfg(unix)]
+pub use poll::wait_fd_readable;
+pub use poll::{poll, PollEvents, PollItem};
 #[cfg(feature = "draft")]
 pub use poll::{Poller, PollerEvent, PollerEvents};
 
