@@ -15,6 +15,10 @@ fn main() {
     println!("cargo:rustc-check-cfg=cfg(zmq_vendored)");
     println!("cargo:rustc-check-cfg=cfg(zmq_at_least_4_3_5)");
     println!("cargo:rustc-env=ZMQ_HEADER_VERSION={version}");
+    // The target triple, for the tests that start their own executable again through
+    // cargo's runner for that target (tests/common/child.rs).
+    let target = env::var("TARGET").unwrap_or_default();
+    println!("cargo:rustc-env=ZMQ_BUILD_TARGET={target}");
     if vendored {
         println!("cargo:rustc-cfg=zmq_vendored");
     }

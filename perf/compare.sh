@@ -206,7 +206,8 @@ if [ "${LIBZMQ_NO_VENDOR:-}" = 1 ]; then
     LINK=(-lzmq -lpthread)
     echo "== linking the C tools against the system libzmq (-lzmq)" >&2
 else
-    # The directories zmq-sys and libsodium-sys-stable told cargo to link from.
+    # The directory zmq-sys told cargo to link from (its libzmq.a holds the bundled
+    # libsodium; a separate libsodium.a is linked too if a build reports one).
     read -r ZMQ_LIB SODIUM_LIB < <(python3 - "$WORK/cargo.json" <<'EOF'
 import json, sys
 zmq = sodium = ""

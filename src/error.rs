@@ -128,7 +128,9 @@ impl Error {
         Error(unsafe { zmq_sys::zmq_errno() })
     }
 
-    /// The C library's `errno` of the last failed OS call on this thread.
+    /// The C library's `errno` of the last failed OS call on this thread (Unix: on
+    /// Windows the last OS error is a Win32 code, not an errno).
+    #[cfg(unix)]
     pub(crate) fn last_os() -> Error {
         Error(
             std::io::Error::last_os_error()
@@ -148,20 +150,33 @@ impl Error {
     #[doc(alias = "zmq_strerror")]
     pub fn message(self) -> String {
         if has_static_text(self.0) {
-            // SAFETY: zmq_strerror accepts any int; for the codes of
-            // `has_static_text` it returns a pointer to a NUL-terminated string
-            // literal (err.cpp, `errno_to_string`), or, if another libzmq answers
-            // differently, to a string we copy out at once.
-            let ptr = unsafe { zmq_sys::zmq_strerror(self.0) };
-            if !ptr.is_null() {
-                // SAFETY: ptr is non-null and points to a NUL-terminated string.
-                return unsafe { CStr::from_ptr(ptr) }
-                    .to_string_lossy()
-                    .into_owned();
+            if let Some(text) = zmq_text(self.0) {
+                // Windows: the C runtime's strerror, which zmq_strerror falls back
+                // to, says "Unknown error" for every code it does not know, without
+                // the number; name such a code as the Unix path does.
+                if cfg!(windows) && Some(&text) == zmq_text(c_int::MAX).as_ref() {
+                    return format!("Unknown error {}", self.0);
+                }
+                return text;
             }
         }
         os_message(self.0)
     }
+}
+
+/// `zmq_strerror`'s text for `code`, copied out.
+fn zmq_text(code: c_int) -> Option<String> {
+    // SAFETY: zmq_strerror accepts any int; for the codes of `has_static_text` it
+    // returns a pointer to a NUL-terminated string literal (err.cpp,
+    // `errno_to_string`), else the C runtime's strerror text (thread-local on
+    // Windows), which we copy out at once.
+    let ptr = unsafe { zmq_sys::zmq_strerror(code) };
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: ptr is non-null and points to a NUL-terminated string.
+    let text = unsafe { CStr::from_ptr(ptr) };
+    Some(text.to_string_lossy().into_owned())
 }
 
 /// Whether libzmq's `zmq_strerror` answers this code from its own table of string
@@ -178,16 +193,30 @@ fn has_static_text(code: c_int) -> bool {
 
 /// The C library's text for an errno value, through the thread-safe `strerror_r`
 /// (the XSI form, which the `libc` crate binds on every Unix).
+///
+/// Some C libraries answer every code they do not know with one fixed text (musl:
+/// "No error information"), which would lose the number: such a code is named
+/// "Unknown error N", as glibc names it. The fixed text is recognised as the one
+/// given for `c_int::MAX`, a code no C library defines.
 #[cfg(unix)]
 fn os_message(code: c_int) -> String {
+    match strerror_text(code) {
+        Some(text) if Some(&text) != strerror_text(c_int::MAX).as_ref() => text,
+        _ => format!("Unknown error {code}"),
+    }
+}
+
+/// `strerror_r`'s text for `code`, if it gives one.
+#[cfg(unix)]
+fn strerror_text(code: c_int) -> Option<String> {
     let mut buf = [0u8; 256];
     // SAFETY: buf is writable for its whole length, which is what we pass; strerror_r
     // writes a NUL-terminated string of at most that many bytes, or fails.
     let rc = unsafe { libc::strerror_r(code, buf.as_mut_ptr().cast(), buf.len()) };
     let end = buf.iter().position(|&b| b == 0);
     match (rc, end) {
-        (0, Some(end)) if end > 0 => String::from_utf8_lossy(&buf[..end]).into_owned(),
-        _ => format!("Unknown error {code}"),
+        (0, Some(end)) if end > 0 => Some(String::from_utf8_lossy(&buf[..end]).into_owned()),
+        _ => None,
     }
 }
 
@@ -220,18 +249,47 @@ impl From<Error> for std::io::Error {
             Error::EAGAIN => std::io::Error::new(std::io::ErrorKind::WouldBlock, e),
             Error::EINTR => std::io::Error::new(std::io::ErrorKind::Interrupted, e),
             Error::ETIMEDOUT => std::io::Error::new(std::io::ErrorKind::TimedOut, e),
-            // Codes below ZMQ_HAUSNUMERO are the platform's own errno values.
+            // Codes below ZMQ_HAUSNUMERO are the platform's own errno values, which on
+            // Unix are what the OS reports: the io::Error carries them as raw OS errors.
+            #[cfg(unix)]
             Error(code) if code < zmq_sys::ZMQ_HAUSNUMERO => {
                 std::io::Error::from_raw_os_error(code)
             }
+            // On Windows an io::Error's raw OS error is a Win32 code (GetLastError,
+            // WSAGetLastError), while libzmq reports C-runtime errno values (it maps
+            // the WSA codes to them): read as Win32, ECONNREFUSED (107) would be
+            // "ERROR_DRIVE_LOCKED". So the kind comes from the errno, and the message
+            // is libzmq's.
+            #[cfg(not(unix))]
+            Error(code) if code < zmq_sys::ZMQ_HAUSNUMERO => std::io::Error::new(errno_kind(e), e),
             _ => std::io::Error::other(e),
         }
     }
 }
 
+/// The `io::ErrorKind` of a C-runtime errno value, as the standard library gives it
+/// for the same value on Unix (kinds stable in the crate's rust-version).
+#[cfg(not(unix))]
+fn errno_kind(e: Error) -> std::io::ErrorKind {
+    use std::io::ErrorKind;
+    match e {
+        Error::ECONNREFUSED => ErrorKind::ConnectionRefused,
+        Error::ECONNRESET => ErrorKind::ConnectionReset,
+        Error::ECONNABORTED => ErrorKind::ConnectionAborted,
+        Error::ENOTCONN => ErrorKind::NotConnected,
+        Error::EADDRINUSE => ErrorKind::AddrInUse,
+        Error::EADDRNOTAVAIL => ErrorKind::AddrNotAvailable,
+        Error::EINVAL => ErrorKind::InvalidInput,
+        Error::ENOENT => ErrorKind::NotFound,
+        Error::ENOMEM => ErrorKind::OutOfMemory,
+        Error::ENOTSUP => ErrorKind::Unsupported,
+        _ => ErrorKind::Other,
+    }
+}
+
 /// Sets this thread's `errno` to 0, where the platform lets us (everywhere this
-/// crate is tested; elsewhere a no-op), for the C calls whose error return is also a
-/// valid value.
+/// crate is tested, Windows included; elsewhere a no-op), for the C calls whose
+/// error return is also a valid value.
 pub(crate) fn clear_errno() {
     #[cfg(any(target_os = "linux", target_os = "android", target_os = "emscripten"))]
     // SAFETY: __errno_location returns this thread's errno slot, valid and writable.
@@ -247,6 +305,20 @@ pub(crate) fn clear_errno() {
     // SAFETY: __error returns this thread's errno slot, valid and writable.
     unsafe {
         *libc::__error() = 0;
+    }
+    #[cfg(windows)]
+    // SAFETY: the C runtime's _errno (MSVC's UCRT and MinGW's msvcrt/UCRT alike)
+    // returns this thread's errno slot, the one libzmq's zmq_errno reads.
+    unsafe {
+        *windows_crt::_errno() = 0;
+    }
+}
+
+/// The C runtime's errno accessor, which the libc crate does not declare on Windows.
+#[cfg(windows)]
+mod windows_crt {
+    extern "C" {
+        pub(super) fn _errno() -> *mut std::os::raw::c_int;
     }
 }
 
@@ -327,6 +399,19 @@ mod tests {
         assert_eq!(io.kind(), std::io::ErrorKind::ConnectionRefused);
         let io: std::io::Error = Error::ETERM.into();
         assert_eq!(io.kind(), std::io::ErrorKind::Other);
+        // The same kinds on every platform (on Windows the errno is not a Win32 code).
+        for (e, kind) in [
+            (Error::ECONNRESET, std::io::ErrorKind::ConnectionReset),
+            (Error::EADDRINUSE, std::io::ErrorKind::AddrInUse),
+            (Error::EINVAL, std::io::ErrorKind::InvalidInput),
+            (Error::ENOENT, std::io::ErrorKind::NotFound),
+            (Error::ENOMEM, std::io::ErrorKind::OutOfMemory),
+            (Error::ENOTSUP, std::io::ErrorKind::Unsupported),
+            (Error::ETIMEDOUT, std::io::ErrorKind::TimedOut),
+        ] {
+            let io: std::io::Error = e.into();
+            assert_eq!(io.kind(), kind, "{e:?}");
+        }
     }
 
     #[test]

@@ -29,7 +29,8 @@
 //!
 //! By default (features `vendored` and `curve`) libzmq 4.3.5 is compiled from the
 //! copy in this crate with the `cc` crate and linked statically, with CURVE security
-//! through a static libsodium: only a C++ compiler is needed. To link the system
+//! through libsodium (the copy bundled with `zmq-sys`, compiled the same way; set
+//! `SODIUM_USE_PKG_CONFIG=1` for the system's): only a C and C++ compiler is needed. To link the system
 //! libzmq instead (e.g. Debian's `libzmq3-dev`, found with `pkg-config`), either
 //! depend on the crate with `default-features = false`, or set
 //! `LIBZMQ_NO_VENDOR=1` when building (it beats the feature). `LIBZMQ_LIB_DIR` +
@@ -120,7 +121,9 @@ pub use message::{Message, MessageWriter};
 pub use multipart::{Multipart, MultipartSendError};
 pub use tracker::MessageTracker;
 
-pub use poll::{poll, wait_fd_readable, PollEvents, PollItem};
+#[cfg(unix)]
+pub use poll::wait_fd_readable;
+pub use poll::{poll, PollEvents, PollItem};
 #[cfg(feature = "draft")]
 pub use poll::{Poller, PollerEvent, PollerEvents};
 

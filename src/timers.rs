@@ -285,7 +285,8 @@ impl Timers {
     /// one is due now, `None` if there is no timer (libzmq's `-1`). Pass
     /// `timeout().unwrap_or(-1)` to [`poll`](crate::poll).
     #[doc(alias = "zmq_timers_timeout")]
-    #[allow(clippy::useless_conversion)] // c_long is i32 on some platforms
+    // c_long is i64 on most platforms, i32 on Windows.
+    #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
     pub fn timeout(&self) -> Option<i64> {
         // SAFETY: our live timers object; no handler runs in zmq_timers_timeout.
         let ms = unsafe { zmq_sys::zmq_timers_timeout(self.raw.as_ptr()) };

@@ -14,6 +14,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+#[cfg_attr(not(unix), allow(unused_imports))] // PollItem: the fd cases are unix-only
 use zmq::{
     Context, Error, Message, MonitorEvents, PollEvents, PollItem, RecvFlags, SendFlags, SocketType,
 };
@@ -52,6 +53,7 @@ impl<'a> Table<'a> {
 }
 
 const ENAMETOOLONG: Error = Error::from_raw(libc::ENAMETOOLONG);
+#[cfg(unix)]
 const EBADF: Error = Error::from_raw(libc::EBADF);
 
 #[test]
@@ -139,7 +141,12 @@ fn run_table() -> (usize, usize, Vec<String>) {
         (
             "bind to an ipc path longer than sun_path",
             long_ipc.as_str(),
-            ENAMETOOLONG,
+            // A build without ipc:// (MinGW's, see zmq-sys) refuses the transport.
+            if zmq::has("ipc") {
+                ENAMETOOLONG
+            } else {
+                Error::EPROTONOSUPPORT
+            },
         ),
         (
             "bind a DEALER to udp://",
@@ -603,12 +610,14 @@ fn run_table() -> (usize, usize, Vec<String>) {
         assert!(started.elapsed() < Duration::from_secs(60));
         Ok(())
     });
+    #[cfg(unix)]
     t.ok("poll of fd -1 (ignored by poll(2)), timeout 0", || {
         let mut items = [PollItem::from_fd(-1, PollEvents::POLLIN)];
         let n = zmq::poll(&mut items, 0)?;
         assert_eq!(n, 0);
         Ok(())
     });
+    #[cfg(unix)]
     t.err("wait_fd_readable(-1)", EBADF, || {
         zmq::wait_fd_readable(-1, 0)
     });

@@ -56,6 +56,7 @@ fn raw_recv(socket: &Socket, buf: &mut [u8]) -> i32 {
 }
 
 /// `zmq_setsockopt` of an int straight through the C API.
+#[cfg(any(unix, feature = "draft"))]
 fn raw_set_int(socket: &Socket, option: i32, value: i32) -> i32 {
     // SAFETY: a live socket and a live int of the size given.
     unsafe {
@@ -82,6 +83,7 @@ fn raw_connect(socket: &Socket, endpoint: &str) -> i32 {
 }
 
 /// `zmq_bind` straight through the C API.
+#[cfg(any(unix, feature = "draft"))]
 fn raw_bind(socket: &Socket, endpoint: &str) -> i32 {
     let endpoint = CString::new(endpoint).unwrap();
     // SAFETY: a live socket and a NUL-terminated string.
@@ -89,6 +91,7 @@ fn raw_bind(socket: &Socket, endpoint: &str) -> i32 {
 }
 
 /// `zmq_ctx_set` straight through the C API.
+#[cfg(target_os = "linux")]
 fn raw_ctx_set(ctx: &Context, option: i32, value: i32) -> i32 {
     // SAFETY: a live context.
     unsafe { zmq::sys::zmq_ctx_set(ctx.as_raw(), option, value) }
@@ -545,6 +548,7 @@ fn bind_with_fd_checks_binds_and_releases() {
 
 /// A context option set through the raw C API, then a first socket (which starts the
 /// I/O threads, where libzmq applies it).
+#[cfg(target_os = "linux")]
 fn start_threads_with(option: i32, value: i32) {
     let ctx = Context::new().unwrap();
     assert_eq!(raw_ctx_set(&ctx, option, value), 0);

@@ -20,10 +20,12 @@
 //! is allocated (`malloc`) when the frame header arrives.
 #![forbid(unsafe_code)]
 
+mod common;
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
@@ -404,8 +406,7 @@ struct Server {
 impl Server {
     /// Starts this test executable again as the server in `mode`.
     fn start(mode: &str) -> Server {
-        let exe = std::env::current_exe().expect("the test executable");
-        let mut child = Command::new(exe)
+        let mut child = common::child::this_executable()
             .args(["--exact", SERVER_TEST, "--nocapture", "--ignored"])
             .args(["--test-threads", "1"])
             .env(SERVER_ENV, mode)

@@ -11,6 +11,7 @@ use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
 
+#[cfg_attr(not(unix), allow(unused_imports))] // DEALER and Socket: unix-only tests
 use zmq::{
     Context, Error, PollEvents, PollItem, RecvFlags, SendFlags, Socket, DEALER, PAIR, PULL, PUSH,
 };

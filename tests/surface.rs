@@ -295,6 +295,7 @@ mod public_paths {
         let _: fn() -> (i32, i32, i32) = zmq::version;
         let _: fn(&str) -> bool = zmq::has;
         let _: fn(&mut [PollItem<'_>], i64) -> Result<usize> = zmq::poll;
+        #[cfg(unix)]
         let _: fn(zmq::sys::zmq_fd_t, i64) -> Result<bool> = zmq::wait_fd_readable;
         let _: fn(&Socket, &Socket) -> Result<()> = zmq::proxy;
         let _: fn(&Socket, &Socket, &Socket) -> Result<()> = zmq::proxy_with_capture;

@@ -136,6 +136,28 @@ pub fn isolated_unprivileged(test_name: &str, scenario: impl FnOnce()) -> Outcom
     run(test_name, CHILD_LIMIT, true, scenario)
 }
 
+/// A command that starts this test executable again: directly, or through the
+/// runner cargo ran it with (`CARGO_TARGET_<TRIPLE>_RUNNER`, e.g. `qemu-s390x -L
+/// /usr/s390x-linux-gnu` for a cross-built test, where the kernel cannot start the
+/// foreign executable by itself). Cargo leaves that variable in the test's
+/// environment; the triple is the one the tests were built for.
+pub fn this_executable() -> Command {
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let triple = env!("ZMQ_BUILD_TARGET")
+        .to_uppercase()
+        .replace(['-', '.'], "_");
+    let runner = std::env::var(format!("CARGO_TARGET_{triple}_RUNNER")).unwrap_or_default();
+    let mut words = runner.split_whitespace();
+    match words.next() {
+        Some(program) => {
+            let mut command = Command::new(program);
+            command.args(words).arg(exe);
+            command
+        }
+        None => Command::new(exe),
+    }
+}
+
 fn run(test_name: &str, limit: Duration, unprivileged: bool, scenario: impl FnOnce()) -> Outcome {
     if std::env::var(SCENARIO_VAR).as_deref() == Ok(test_name) {
         scenario();
@@ -143,8 +165,7 @@ fn run(test_name: &str, limit: Duration, unprivileged: bool, scenario: impl FnOn
         // late abort: what the scenario did is what is judged.
         std::process::exit(0);
     }
-    let exe = std::env::current_exe().expect("the test executable's path");
-    let mut command = Command::new(exe);
+    let mut command = this_executable();
     #[cfg(unix)]
     if unprivileged && is_root() {
         use std::os::unix::process::CommandExt;

@@ -17,6 +17,7 @@
 //!
 //! Failures print one message to stderr and exit with status 1.
 
+mod parallel;
 mod system;
 mod vendored;
 
@@ -45,12 +46,6 @@ fn cargo_var(name: &str) -> String {
         )),
         Err(VarError::NotUnicode(_)) => fail(&format!("{name} is not valid UTF-8")),
     }
-}
-
-/// Whether cargo enabled `feature` for this package.
-fn cargo_feature(feature: &str) -> bool {
-    let name = format!("CARGO_FEATURE_{}", feature.to_uppercase().replace('-', "_"));
-    std::env::var_os(name).is_some()
 }
 
 /// A user configuration variable: `<TARGET>_<NAME>` first, then `<NAME>`, with a
@@ -88,9 +83,11 @@ pub(crate) struct Ctx {
     pub windows: bool,
     pub out_dir: PathBuf,
     pub manifest_dir: PathBuf,
-    /// The libzmq 4.3.5 tree: `vendor/libzmq` next to `Cargo.toml` (a packaged crate)
-    /// or in the workspace root (this repository).
+    /// The libzmq 4.3.5 tree, `vendor/libzmq`.
     pub vendor_dir: PathBuf,
+    /// The libsodium tree, `vendor/libsodium`.
+    pub sodium_dir: PathBuf,
+    pub big_endian: bool,
     pub vendored_feature: bool,
     pub curve: bool,
     pub draft: bool,
@@ -101,12 +98,20 @@ impl Ctx {
         let manifest_dir = PathBuf::from(cargo_var("CARGO_MANIFEST_DIR"));
         let families = std::env::var("CARGO_CFG_TARGET_FAMILY").unwrap_or_default();
         let family = |f: &str| families.split(',').any(|x| x == f);
-        let packaged = manifest_dir.join("vendor").join("libzmq");
-        let vendor_dir = if packaged.join("include").join("zmq.h").is_file() {
+        // The bundled trees: `vendor/` next to `Cargo.toml` (a packaged crate, or the
+        // `zmq-sys/vendor` link in this repository), else the workspace root's (a
+        // checkout where the link is not a link, as Git on Windows may leave it).
+        let packaged = manifest_dir.join("vendor");
+        let vendor_root = if packaged
+            .join("libzmq")
+            .join("include")
+            .join("zmq.h")
+            .is_file()
+        {
             packaged
         } else {
             let root = manifest_dir.parent().unwrap_or(&manifest_dir);
-            root.join("vendor").join("libzmq")
+            root.join("vendor")
         };
         Ctx {
             target: cargo_var("TARGET"),
@@ -117,10 +122,13 @@ impl Ctx {
             windows: family("windows"),
             out_dir: PathBuf::from(cargo_var("OUT_DIR")),
             manifest_dir,
-            vendor_dir,
-            vendored_feature: cargo_feature("vendored"),
-            curve: cargo_feature("curve"),
-            draft: cargo_feature("draft"),
+            vendor_dir: vendor_root.join("libzmq"),
+            sodium_dir: vendor_root.join("libsodium"),
+            big_endian: std::env::var("CARGO_CFG_TARGET_ENDIAN").as_deref() == Ok("big"),
+            // Cargo compiles the build script with the package's features as cfgs.
+            vendored_feature: cfg!(feature = "vendored"),
+            curve: cfg!(feature = "curve"),
+            draft: cfg!(feature = "draft"),
         }
     }
 }
@@ -329,8 +337,13 @@ fn main() {
         "cargo:rerun-if-changed={}",
         ctx.manifest_dir.join("build").display()
     );
-    for part in ["include", "src", "external"] {
-        let dir = ctx.vendor_dir.join(part);
+    for dir in [
+        ctx.vendor_dir.join("include"),
+        ctx.vendor_dir.join("src"),
+        ctx.vendor_dir.join("external"),
+        ctx.sodium_dir.join("src"),
+        ctx.sodium_dir.join("configure.ac"),
+    ] {
         if dir.exists() {
             println!("cargo:rerun-if-changed={}", dir.display());
         }

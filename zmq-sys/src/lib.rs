@@ -7,8 +7,10 @@
 //!   `LIBZMQ_LIB_DIR` + `LIBZMQ_INCLUDE_DIR` or `pkg-config` (`libzmq >= 4.3`);
 //!   `LIBZMQ_STATIC` links it statically. This beats the `vendored` feature.
 //! * otherwise, with the `vendored` feature: libzmq 4.3.5 from `vendor/libzmq`,
-//!   compiled with `cc` and linked statically (CURVE through a static libsodium
-//!   with the `curve` feature);
+//!   compiled with `cc` and linked statically (CURVE with the `curve` feature,
+//!   through libsodium: the one in `vendor/libsodium`, compiled with `cc` into the
+//!   same archive, or the system's with `SODIUM_USE_PKG_CONFIG=1` or
+//!   `SODIUM_LIB_DIR`);
 //! * otherwise the system libzmq as above.
 //!
 //! The declarations in `bindings.rs` (and `draft.rs`, under the `draft` feature) are
@@ -26,12 +28,20 @@
 #![allow(non_camel_case_types, non_upper_case_globals, non_snake_case)]
 #![allow(missing_docs, clippy::all)]
 
-#[cfg(feature = "curve")]
-extern crate libsodium_sys as _;
-
+#[cfg(not(windows))]
 pub use libc::iovec;
 #[cfg(all(feature = "draft", not(windows)))]
 pub use libc::sigset_t;
+
+/// A buffer of `zmq_sendiov`/`zmq_recviov`. Windows has no `struct iovec`; libzmq
+/// declares this one there (`src/zmq.cpp`).
+#[cfg(windows)]
+#[repr(C)]
+#[derive(Copy, Clone)]
+pub struct iovec {
+    pub iov_base: *mut core::ffi::c_void,
+    pub iov_len: usize,
+}
 
 /// A message (`zmq_msg_t`): 64 opaque bytes, aligned like a pointer (as `zmq.h` asks
 /// of GCC-compatible and MSVC compilers). Initialise it with `zmq_msg_init*` before
