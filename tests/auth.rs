@@ -9,32 +9,15 @@
 //! wait for what must not happen stays short: a slow machine makes it pass.
 #![forbid(unsafe_code)]
 
-use std::sync::mpsc;
+mod common;
+use common::within;
+
 use std::time::{Duration, Instant};
 
 use zmq::{
     Authenticator, Context, Error, MonitorEvent, MonitorEvents, RecvFlags, SendFlags, Socket, PULL,
     PUSH,
 };
-
-/// Runs `body` on its own thread and fails the test if it takes longer than
-/// `secs` seconds (a hang becomes a failure) or panics.
-fn bounded(secs: u64, body: impl FnOnce() + Send + 'static) {
-    let (tx, rx) = mpsc::channel();
-    let worker = std::thread::spawn(move || {
-        body();
-        let _ = tx.send(());
-    });
-    match rx.recv_timeout(Duration::from_secs(secs)) {
-        Ok(()) => worker.join().unwrap(),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            if let Err(panic) = worker.join() {
-                std::panic::resume_unwind(panic);
-            }
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("test did not finish in {secs} s"),
-    }
-}
 
 /// How long a wait for something that must happen may take.
 const PATIENCE: Duration = Duration::from_secs(30);
@@ -127,7 +110,7 @@ fn plain_client(user: &'static str, password: &'static str) -> impl FnOnce(&Sock
 
 #[test]
 fn ip_allow_list_admits_listed_addresses_only() {
-    bounded(WATCHDOG_S, || {
+    within(Duration::from_secs(WATCHDOG_S), || {
         let ctx = Context::new().unwrap();
         let auth = Authenticator::start(&ctx).unwrap();
         auth.allow("127.0.0.1").unwrap();
@@ -165,7 +148,7 @@ fn ip_allow_list_admits_listed_addresses_only() {
 
 #[test]
 fn ip_deny_list_refuses_listed_addresses() {
-    bounded(WATCHDOG_S, || {
+    within(Duration::from_secs(WATCHDOG_S), || {
         let ctx = Context::new().unwrap();
         let auth = Authenticator::start(&ctx).unwrap();
         auth.deny("10.0.0.1").unwrap();
@@ -189,7 +172,7 @@ fn ip_deny_list_refuses_listed_addresses() {
 
 #[test]
 fn plain_passwords() {
-    bounded(WATCHDOG_S, || {
+    within(Duration::from_secs(WATCHDOG_S), || {
         let ctx = Context::new().unwrap();
         let auth = Authenticator::start(&ctx).unwrap();
         let mut passwords = std::collections::HashMap::new();
@@ -224,7 +207,7 @@ fn plain_passwords() {
 
 #[test]
 fn plain_is_refused_without_configuration() {
-    bounded(WATCHDOG_S, || {
+    within(Duration::from_secs(WATCHDOG_S), || {
         let ctx = Context::new().unwrap();
         let auth = Authenticator::start(&ctx).unwrap();
         let (srv, endpoint) = server(&ctx, plain_server("nowhere"));
@@ -235,7 +218,7 @@ fn plain_is_refused_without_configuration() {
 
 #[test]
 fn per_domain_password_tables() {
-    bounded(WATCHDOG_S, || {
+    within(Duration::from_secs(WATCHDOG_S), || {
         let ctx = Context::new().unwrap();
         let auth = Authenticator::start(&ctx).unwrap();
         auth.configure_plain("alpha", [("alice", "a-pass")]);
@@ -344,7 +327,7 @@ fn curve_allow_list_and_any() {
         zmq::has("curve"),
         "this build promises CURVE but libzmq lacks it"
     );
-    bounded(WATCHDOG_S, || {
+    within(Duration::from_secs(WATCHDOG_S), || {
         let ctx = Context::new().unwrap();
         let auth = Authenticator::start(&ctx).unwrap();
         let srv = curve_server(&ctx);
@@ -389,7 +372,7 @@ fn curve_per_domain_with_binary_keys() {
     if !curve_promised() {
         return;
     }
-    bounded(WATCHDOG_S, || {
+    within(Duration::from_secs(WATCHDOG_S), || {
         let ctx = Context::new().unwrap();
         let auth = Authenticator::start(&ctx).unwrap();
         let known = zmq::curve_keypair().unwrap();
@@ -421,7 +404,7 @@ fn curve_per_domain_with_binary_keys() {
 
 #[test]
 fn one_per_context_stop_and_restart() {
-    bounded(WATCHDOG_S, || {
+    within(Duration::from_secs(WATCHDOG_S), || {
         let ctx = Context::new().unwrap();
         let auth = Authenticator::start(&ctx).unwrap();
         assert!(auth.is_running());
@@ -457,7 +440,7 @@ fn one_per_context_stop_and_restart() {
 
 #[test]
 fn configuration_from_another_thread() {
-    bounded(WATCHDOG_S, || {
+    within(Duration::from_secs(WATCHDOG_S), || {
         let ctx = Context::new().unwrap();
         let auth = std::sync::Arc::new(Authenticator::start(&ctx).unwrap());
         let remote = std::sync::Arc::clone(&auth);
@@ -477,7 +460,7 @@ fn configuration_from_another_thread() {
 
 #[test]
 fn drop_during_handshakes_does_not_hang() {
-    bounded(WATCHDOG_S, || {
+    within(Duration::from_secs(WATCHDOG_S), || {
         let ctx = Context::new().unwrap();
         let auth = Authenticator::start(&ctx).unwrap();
         auth.configure_plain("*", [("u", "p")]);
@@ -500,7 +483,7 @@ fn drop_during_handshakes_does_not_hang() {
 
 #[test]
 fn context_shutdown_ends_the_thread() {
-    bounded(WATCHDOG_S, || {
+    within(Duration::from_secs(WATCHDOG_S), || {
         let ctx = Context::new().unwrap();
         let auth = Authenticator::start(&ctx).unwrap();
         ctx.shutdown().unwrap();
@@ -525,7 +508,7 @@ fn zap_exchange(req: &Socket, frames: &[&[u8]]) -> Vec<Vec<u8>> {
 
 #[test]
 fn malformed_requests_are_answered_or_dropped() {
-    bounded(WATCHDOG_S, || {
+    within(Duration::from_secs(WATCHDOG_S), || {
         let ctx = Context::new().unwrap();
         let auth = Authenticator::start(&ctx).unwrap();
         auth.configure_plain("*", [("u", "p")]);
@@ -616,7 +599,7 @@ fn malformed_requests_are_answered_or_dropped() {
 
 #[test]
 fn monitors_report_the_denial_with_its_status() {
-    bounded(WATCHDOG_S, || {
+    within(Duration::from_secs(WATCHDOG_S), || {
         let ctx = Context::new().unwrap();
         let auth = Authenticator::start(&ctx).unwrap();
         auth.configure_plain("*", [("u", "p")]);

@@ -3,30 +3,17 @@
 //! receive API, and the guarantees of `Monitor` (no blocking of libzmq, `Send`).
 #![forbid(unsafe_code)]
 
+mod common;
+use common::watchdog;
+
 use std::io::Write;
 use std::net::TcpStream;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use zmq::{
     Context, Error, Monitor, MonitorEvent, MonitorEvents, ProtocolError, RecvFlags, SendFlags,
     Socket, PAIR, PULL, PUSH, REP, REQ,
 };
-
-/// Aborts the test process if a test is still running after a minute, so a hang
-/// (in libzmq or in context termination) fails instead of stalling the suite.
-struct Watchdog(#[allow(dead_code)] mpsc::Sender<()>);
-
-fn watchdog(name: &'static str) -> Watchdog {
-    let (tx, rx) = mpsc::channel::<()>();
-    std::thread::spawn(move || {
-        if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(Duration::from_secs(60)) {
-            eprintln!("watchdog: test `{name}` still running after 60 s");
-            std::process::abort();
-        }
-    });
-    Watchdog(tx)
-}
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -91,7 +78,7 @@ fn round_trip(req: &Socket, rep: &Socket) {
 
 #[test]
 fn server_side_listen_accept_handshake_disconnect_close_stop() {
-    let _wd = watchdog("server side");
+    let _wd = watchdog("server side", Duration::from_secs(60));
     let ctx = Context::new().unwrap();
     let server = ctx.socket(REP).unwrap();
     server.set_linger(0).unwrap();
@@ -167,7 +154,7 @@ fn server_side_listen_accept_handshake_disconnect_close_stop() {
 
 #[test]
 fn client_side_delay_connect_handshake_disconnect_retry() {
-    let _wd = watchdog("client side");
+    let _wd = watchdog("client side", Duration::from_secs(60));
     let ctx = Context::new().unwrap();
     let (server, endpoint) = bound(&ctx, REP);
     let client = ctx.socket(REQ).unwrap();
@@ -245,7 +232,7 @@ fn client_side_delay_connect_handshake_disconnect_retry() {
 
 #[test]
 fn bind_to_an_address_in_use_fails_and_reports_it() {
-    let _wd = watchdog("bind in use");
+    let _wd = watchdog("bind in use", Duration::from_secs(60));
     let ctx = Context::new().unwrap();
     let (_holder, endpoint) = bound(&ctx, PULL);
     let socket = ctx.socket(PULL).unwrap();
@@ -277,7 +264,7 @@ fn bind_to_an_address_in_use_fails_and_reports_it() {
 
 #[test]
 fn zap_denial_is_handshake_failed_auth_400_on_both_sides() {
-    let _wd = watchdog("zap denial");
+    let _wd = watchdog("zap denial", Duration::from_secs(60));
     let ctx = Context::new().unwrap();
     // A minimal ZAP handler (RFC 27) that denies everybody.
     let zap = ctx.socket(REP).unwrap();
@@ -349,7 +336,7 @@ fn zap_denial_is_handshake_failed_auth_400_on_both_sides() {
 
 #[test]
 fn mechanism_mismatch_is_a_protocol_error_on_both_sides() {
-    let _wd = watchdog("mechanism mismatch");
+    let _wd = watchdog("mechanism mismatch", Duration::from_secs(60));
     let ctx = Context::new().unwrap();
     let server = ctx.socket(PULL).unwrap();
     server.set_linger(0).unwrap();
@@ -395,7 +382,7 @@ fn greeting(mechanism: &str) -> Vec<u8> {
 
 #[test]
 fn raw_tcp_peers_give_decoded_handshake_failures() {
-    let _wd = watchdog("raw peers");
+    let _wd = watchdog("raw peers", Duration::from_secs(60));
     let ctx = Context::new().unwrap();
     let server = ctx.socket(PULL).unwrap();
     server.set_linger(0).unwrap();
@@ -439,7 +426,7 @@ fn raw_tcp_peers_give_decoded_handshake_failures() {
 
 #[test]
 fn raw_monitor_api_with_an_own_reader() {
-    let _wd = watchdog("raw api");
+    let _wd = watchdog("raw api", Duration::from_secs(60));
     let ctx = Context::new().unwrap();
     let socket = ctx.socket(PULL).unwrap();
     socket.set_linger(0).unwrap();
@@ -512,7 +499,7 @@ fn monitor_argument_errors() {
 
 #[test]
 fn a_new_monitor_replaces_the_old_one() {
-    let _wd = watchdog("replace");
+    let _wd = watchdog("replace", Duration::from_secs(60));
     let ctx = Context::new().unwrap();
     let socket = ctx.socket(PULL).unwrap();
     socket.set_linger(0).unwrap();
@@ -530,7 +517,7 @@ fn a_new_monitor_replaces_the_old_one() {
 
 #[test]
 fn receive_modes_timeouts_and_iteration() {
-    let _wd = watchdog("receive modes");
+    let _wd = watchdog("receive modes", Duration::from_secs(60));
     let ctx = Context::new().unwrap();
     let socket = ctx.socket(PULL).unwrap();
     socket.set_linger(0).unwrap();
@@ -584,7 +571,7 @@ fn receive_modes_timeouts_and_iteration() {
 
 #[test]
 fn an_unread_monitor_never_blocks_libzmq() {
-    let _wd = watchdog("unread monitor");
+    let _wd = watchdog("unread monitor", Duration::from_secs(60));
     let ctx = Context::new().unwrap();
     let socket = ctx.socket(PULL).unwrap();
     socket.set_linger(0).unwrap();
@@ -611,7 +598,7 @@ fn an_unread_monitor_never_blocks_libzmq() {
 
 #[test]
 fn dropping_a_monitor_early_does_not_block_libzmq() {
-    let _wd = watchdog("early drop");
+    let _wd = watchdog("early drop", Duration::from_secs(60));
     let ctx = Context::new().unwrap();
     let server = ctx.socket(REP).unwrap();
     server.set_linger(0).unwrap();
@@ -635,7 +622,7 @@ fn dropping_a_monitor_early_does_not_block_libzmq() {
 
 #[test]
 fn a_monitor_moves_to_another_thread() {
-    let _wd = watchdog("thread");
+    let _wd = watchdog("thread", Duration::from_secs(60));
     let ctx = Context::new().unwrap();
     let socket = ctx.socket(PULL).unwrap();
     socket.set_linger(0).unwrap();
@@ -670,7 +657,7 @@ mod draft {
 
     #[test]
     fn v2_events_carry_both_endpoints() {
-        let _wd = watchdog("v2 endpoints");
+        let _wd = watchdog("v2 endpoints", Duration::from_secs(60));
         assert!(
             zmq::has("draft"),
             "the draft feature promises the draft API"
@@ -750,7 +737,7 @@ mod draft {
 
     #[test]
     fn pipes_stats_count_queued_messages() {
-        let _wd = watchdog("pipes stats");
+        let _wd = watchdog("pipes stats", Duration::from_secs(60));
         let ctx = Context::new().unwrap();
         let server = ctx.socket(PULL).unwrap();
         server.set_linger(0).unwrap();
@@ -821,7 +808,7 @@ mod draft {
 
     #[test]
     fn a_pub_monitor_publishes_events_by_number() {
-        let _wd = watchdog("pub monitor");
+        let _wd = watchdog("pub monitor", Duration::from_secs(60));
         let ctx = Context::new().unwrap();
         let socket = ctx.socket(PULL).unwrap();
         socket.set_linger(0).unwrap();

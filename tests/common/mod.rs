@@ -10,15 +10,41 @@ use std::time::Duration;
 
 /// Runs `f` on its own thread and fails the test if it has not finished within
 /// `limit`, so a deadlock or a missed wake-up shows as a failure instead of a hung
-/// test run. A panic inside `f` fails the test too.
+/// test run. A panic inside `f` fails the test with `f`'s own panic.
 pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
     let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
+    let worker = thread::spawn(move || {
         let _ = tx.send(f());
     });
-    rx.recv_timeout(limit)
-        .expect("timed out (deadlock or missed wake-up?) or the test panicked")
+    match rx.recv_timeout(limit) {
+        Ok(value) => value,
+        Err(mpsc::RecvTimeoutError::Disconnected) => match worker.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => unreachable!("the worker sends before it ends"),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("did not finish within {limit:?} (deadlock or missed wake-up?)")
+        }
+    }
 }
+
+/// Aborts the whole test process when it is still alive after `limit`: for a test
+/// that must run on the test's own thread (so [`within`] does not fit) and could
+/// hang inside libzmq. Keep the value alive for the test's duration
+/// (`let _watchdog = watchdog(..)`); dropping it disarms it.
+pub fn watchdog(name: &'static str, limit: Duration) -> Watchdog {
+    let (tx, rx) = mpsc::channel::<()>();
+    thread::spawn(move || {
+        if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(limit) {
+            eprintln!("watchdog: test `{name}` still running after {limit:?}");
+            std::process::abort();
+        }
+    });
+    Watchdog(tx)
+}
+
+/// The guard [`watchdog`] returns.
+pub struct Watchdog(#[allow(dead_code)] mpsc::Sender<()>);
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
