@@ -6,8 +6,11 @@
 # machine), so this is the table to compare before and after a change.
 #
 # Environment: FILTER (substring of the operation ids to run, default all),
+# IDS (exact operation ids, space-separated; overrides FILTER),
 # N1/N2 (iterations, default 20000/40000; 2000/4000 for 64 KiB operations),
-# TIMEOUT per valgrind run in seconds (default 600), CARGO_TARGET_DIR.
+# TIMEOUT per valgrind run in seconds (default 600), CARGO_TARGET_DIR,
+# CSV (a file to write "id,instructions per call" lines to; callgrind_gate.sh
+# reads it).
 set -euo pipefail
 
 PERF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -38,14 +41,20 @@ ir() {
 
 RESULTS=$OUT/results.txt
 : >"$RESULTS"
-for id in $(ZMQ_PERF_COUNT=list "$BIN"); do
-    case $id in *"$FILTER"*) ;; *) continue ;; esac
+ALL_IDS=$(ZMQ_PERF_COUNT=list "$BIN")
+for id in ${IDS:-$ALL_IDS}; do
+    if [ -n "${IDS:-}" ]; then
+        grep -qxF -- "$id" <<<"$ALL_IDS" || { echo "no operation $id in the bench binary" >&2; exit 1; }
+    else
+        case $id in *"$FILTER"*) ;; *) continue ;; esac
+    fi
     if [[ $id == */65536 ]]; then n1=${N1:-2000} n2=${N2:-4000}; else n1=${N1:-20000} n2=${N2:-40000}; fi
     ir1=$(ir "$id" "$n1")
     ir2=$(ir "$id" "$n2")
-    per=$(python3 -c "print(f'{($ir2 - $ir1) / ($n2 - $n1):.1f}')")
+    per=$(python3 -c "print(f'{($ir2 - $ir1) / ($n2 - $n1):.2f}')")
     echo "$id: $per instructions per call" >&2
     echo "$id $per" >>"$RESULTS"
+    if [ -n "${CSV:-}" ]; then echo "$id,$per" >>"$CSV"; fi
 done
 
 python3 - "$RESULTS" <<'EOF'
