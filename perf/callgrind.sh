@@ -10,6 +10,12 @@
 # sender and the safe Rust port do), and the Rust port. The summary prints
 # Rust/C and Rust/C-filled.
 #
+# TOOLS=inproc_thr_shared counts the same three and the Rust sender that shares
+# one payload written once (perf/src/bin/inproc_thr_shared.rs: Message::clone,
+# zmq_msg_copy, per message; "arc" as SHARE=arc: Message::from(&Arc<[u8]>)), and
+# prints Rust-shared/C: the comparison with C's tool, which never writes its
+# payloads either.
+#
 # The async API (perf/src/bin/async_perf.rs) against the blocking one: TOOLS
 # "async_inproc_thr" and "async_inproc_lat" count `async_perf inproc_thr|lat`
 # and the blocking Rust port on the same sizes, and print Async/Rust.
@@ -43,22 +49,24 @@ if [ "${NO_BUILD:-}" != 1 ]; then
     "$PERF_DIR/compare.sh" --build-only
 fi
 
-# ir <command> <size> <count> <tag>: total instructions executed (all threads).
-# <command> may be several words (e.g. "async_perf inproc_thr").
+# ir <command> <size> <count> <tag> [<extra argument>]: total instructions
+# executed (all threads). <command> may be several words (e.g. "async_perf
+# inproc_thr").
 ir() {
     local file=$OUT/callgrind.out.$4.$2.$3
     # shellcheck disable=SC2086 # the command's words split on purpose
     timeout "$TIMEOUT" valgrind --tool=callgrind --callgrind-out-file="$file" \
-        $1 "$2" "$3" >/dev/null 2>"$file.log"
+        $1 "$2" "$3" ${5:+"$5"} >/dev/null 2>"$file.log"
     sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$file" | head -n1
 }
 
-# per_msg <binary> <size> <tag>: instructions per message (or roundtrip).
+# per_msg <binary> <size> <tag> [<extra argument>]: instructions per message
+# (or roundtrip).
 per_msg() {
     local n1 n2 ir1 ir2
     if [ "$2" -ge 16384 ]; then n1=${N1:-10000} n2=${N2:-20000}; else n1=${N1:-100000} n2=${N2:-200000}; fi
-    ir1=$(ir "$1" "$2" "$n1" "$3")
-    ir2=$(ir "$1" "$2" "$n2" "$3")
+    ir1=$(ir "$1" "$2" "$n1" "$3" "${4:-}")
+    ir2=$(ir "$1" "$2" "$n2" "$3" "${4:-}")
     echo "$3 $2 B: Ir($n1) = $ir1, Ir($n2) = $ir2" >&2
     python3 -c "print(f'{($ir2 - $ir1) / ($n2 - $n1):.2f}')"
 }
@@ -73,6 +81,19 @@ for tool in $TOOLS; do
             line=$(python3 -c "
 b, a = float('$blocking'), float('$async')
 print(f'$plain $size B: blocking {b:.2f}, async {a:.2f}, Async/blocking {a / b:.4f} (+{a - b:.0f})')")
+            echo "$line"
+            SUMMARY+=("$line")
+            continue
+        fi
+        if [ "$tool" = inproc_thr_shared ]; then
+            c=$(per_msg "$C_BIN/inproc_thr" "$size" "inproc_thr.C")
+            filled=$(per_msg "$C_BIN/inproc_thr_filled" "$size" "inproc_thr.C-filled")
+            rust=$(per_msg "$RUST_BIN/inproc_thr" "$size" "inproc_thr.Rust")
+            shared=$(per_msg "$RUST_BIN/inproc_thr_shared" "$size" "inproc_thr.Rust-shared" "${SHARE:-clone}")
+            line=$(python3 -c "
+c, f, r, s = float('$c'), float('$filled'), float('$rust'), float('$shared')
+print(f'inproc_thr $size B: C {c:.2f}, C-filled {f:.2f}, Rust-filled {r:.2f}, Rust-shared (${SHARE:-clone}) {s:.2f}, '
+      f'Rust-filled/C-filled {r / f:.4f}, Rust-shared/C {s / c:.4f}')")
             echo "$line"
             SUMMARY+=("$line")
             continue

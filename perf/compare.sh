@@ -23,6 +23,11 @@
 # Rust only). To add a peer: a binary in perf/peers (see its Cargo.toml) and a
 # line in side_cmd() and side_supports() below.
 #
+# The _shared rows (tcp_thr_shared, inproc_thr_shared) put C's tools as they
+# are (payloads never written) beside the Rust senders that write one payload
+# once and send it many times by reference (remote_thr_shared,
+# inproc_thr_shared: Message::clone, zmq_msg_copy); the receivers are the same.
+#
 # Environment: REPEATS (default 5), TIMEOUT per process in seconds (default 60),
 # LIBZMQ_NO_VENDOR=1 (system libzmq), CARGO_TARGET_DIR (as for cargo), ONLY (an
 # extended regex: run only the workloads whose "kind size" matches, e.g.
@@ -313,13 +318,17 @@ side_supports() {
 run_one() {
     local side=$1 kind=$2 size=$3 count=$4 out=$WORK/out port
     case $kind in
-        tcp_thr | tcp_lat | tcp_thr_filled)
+        tcp_thr | tcp_lat | tcp_thr_filled | tcp_thr_shared)
             local suffix=${kind#tcp_} remote
             suffix=${suffix%_filled}
+            suffix=${suffix%_shared}
             remote=remote_$suffix
-            # The C sender of tcp_thr_filled is remote_thr with a memset added.
+            # The C sender of tcp_thr_filled is remote_thr with a memset added;
+            # the Rust sender of tcp_thr_shared shares one payload.
             if [ "$kind" = tcp_thr_filled ] && [ "$side" = C ]; then
                 remote=remote_thr_filled
+            elif [ "$kind" = tcp_thr_shared ] && [ "$side" = Rust ]; then
+                remote=remote_thr_shared
             fi
             port=$(free_port)
             # shellcheck disable=SC2046 # side_cmd gives words on purpose
@@ -351,11 +360,13 @@ run_one() {
             timeout "$TIMEOUT" $(side_cmd "$side" "$kind") "$size" "$count" >"$out"
             figure "$out" thr
             ;;
-        inproc_thr_filled)
-            # The C side is inproc_thr built with ZMQ_MAKE_VALGRIND_HAPPY; the
-            # others always write their payload.
+        inproc_thr_filled | inproc_thr_shared)
+            # The C side of _filled is inproc_thr built with
+            # ZMQ_MAKE_VALGRIND_HAPPY (the others always write their payload);
+            # of _shared, inproc_thr as it is beside Rust's inproc_thr_shared.
             local tool=inproc_thr
-            if [ "$side" = C ]; then tool=inproc_thr_filled; fi
+            if [ "$kind" = inproc_thr_filled ] && [ "$side" = C ]; then tool=inproc_thr_filled; fi
+            if [ "$kind" = inproc_thr_shared ] && [ "$side" = Rust ]; then tool=inproc_thr_shared; fi
             # shellcheck disable=SC2046
             timeout "$TIMEOUT" $(side_cmd "$side" "$tool") "$size" "$count" >"$out"
             figure "$out" thr
@@ -379,6 +390,8 @@ WORKLOADS=(
     "tcp_thr_filled 64 1500000"
     "tcp_thr_filled 1024 500000"
     "tcp_thr_filled 65536 30000"
+    "tcp_thr_shared 1024 500000"
+    "tcp_thr_shared 65536 30000"
     "tcp_lat 1 10000"
     "tcp_lat 1024 10000"
     "inproc_thr 1 5000000"
@@ -389,6 +402,8 @@ WORKLOADS=(
     "inproc_thr_filled 64 3000000"
     "inproc_thr_filled 1024 2000000"
     "inproc_thr_filled 65536 50000"
+    "inproc_thr_shared 1024 2000000"
+    "inproc_thr_shared 65536 50000"
     "inproc_lat 1 100000"
     "inproc_lat 1024 100000"
     "proxy_thr 64 1000000"

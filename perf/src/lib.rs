@@ -8,6 +8,9 @@
 use std::fmt::Display;
 use std::time::Instant;
 
+pub mod inproc_thr;
+pub mod senders;
+
 /// Prints `error in <what>: <err>` like the C tools and exits with status 255
 /// (C's `return -1` from `main`).
 pub fn fail(what: &str, err: impl Display) -> ! {
