@@ -35,12 +35,14 @@ if [ "${LIBZMQ_NO_VENDOR:-0}" != 0 ]; then
     exit 2
 fi
 
-# The operations: the hot paths (inproc send + receive, message construction,
+# The operations: the hot paths (inproc send + receive, also through the
+# spinning receive when the message is already there, message construction,
 # an option get and set), binding and raw C.
 GATED=(
     send_recv_inproc_pair/binding_msg/1
     send_recv_inproc_pair/binding_msg/1024
     send_recv_inproc_pair/binding/1
+    send_recv_inproc_pair/binding_msg_spin/1
     msg_new/binding
     msg_from_slice/binding/8
     msg_from_writer/binding/1

@@ -68,7 +68,7 @@ for line in open(sys.argv[1]):
 print(f"{'group':<24} {'param':>6} {'function':<16} {'instr/call':>11} {'/ raw':>7}")
 for (group, param), funcs in rows.items():
     for function, per in funcs.items():
-        base = funcs.get("raw_c_msg" if function == "binding_msg" else "raw_c")
+        base = funcs.get("raw_c_msg" if function.startswith("binding_msg") else "raw_c")
         ratio = f"{per / base:7.3f}" if base and not function.startswith("raw") else "      -"
         print(f"{group:<24} {param:>6} {function:<16} {per:>11.1f} {ratio}")
 EOF

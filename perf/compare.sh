@@ -13,15 +13,17 @@
 # `perf/compare.sh --build-only` just builds both sets of tools (callgrind.sh uses
 # that).
 #
-# Besides C and Rust (the blocking ports), three more sides run on the workloads
-# they support, in the same run and the same interleaving: "Async" (the async
-# API, perf/src/bin/async_perf.rs, on tcp_thr_filled, tcp_lat,
-# inproc_thr_filled and inproc_lat; its rows compare it with Rust, the blocking
-# API: target >= 0.95 for throughput, <= 1.10 for latency), and the pure-Rust
-# engines of perf/peers (zmq.rs and rzmq, compared with C, no target). SIDES
-# lists the extra sides to run (default "Async zmq.rs rzmq"; SIDES= runs C and
-# Rust only). To add a peer: a binary in perf/peers (see its Cargo.toml) and a
-# line in side_cmd() and side_supports() below.
+# Besides C and Rust (the blocking ports), more sides run on the workloads they
+# support, in the same run and the same interleaving: "Async" (the async API,
+# perf/src/bin/async_perf.rs, on tcp_thr_filled, tcp_lat, inproc_thr_filled and
+# inproc_lat; its rows compare it with Rust, the blocking API: target >= 0.95
+# for throughput, <= 1.10 for latency); "Rust-spin" (the latency tools with
+# --spin=$SPIN_US, default 50 microseconds: Socket::recv_msg_spin; compared with
+# C, no target); and the pure-Rust engines of perf/peers (zmq.rs and rzmq,
+# compared with C, no target). SIDES lists the extra sides to run (default
+# "Async Rust-spin zmq.rs rzmq"; SIDES= runs C and Rust only). To add a peer:
+# a binary in perf/peers (see its Cargo.toml) and a line in side_cmd() and
+# side_supports() below.
 #
 # The _shared rows (tcp_thr_shared, inproc_thr_shared) put C's tools as they
 # are (payloads never written) beside the Rust senders that write one payload
@@ -43,7 +45,8 @@ TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 RUST_BIN=$TARGET_DIR/release
 C_BIN=$TARGET_DIR/perf-c
 PEERS_BIN=$TARGET_DIR/peers/release
-SIDES=${SIDES-Async zmq.rs rzmq}
+SIDES=${SIDES-Async Rust-spin zmq.rs rzmq}
+SPIN_US=${SPIN_US:-50}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
@@ -83,6 +86,7 @@ for kind, size, count, side, rep, value in csv.reader(open(raw)):
 COMPARISONS = [
     ("Rust", "C", 0.98, 1.02),
     ("Async", "Rust", 0.95, 1.10),
+    ("Rust-spin", "C", None, None),
     ("zmq.rs", "C", None, None),
     ("rzmq", "C", None, None),
 ]
@@ -297,6 +301,7 @@ side_cmd() {
         C) echo "$C_BIN/$2" ;;
         Rust) echo "$RUST_BIN/$2" ;;
         Async) echo "$RUST_BIN/async_perf $2" ;;
+        Rust-spin) echo "$RUST_BIN/$2 --spin=$SPIN_US" ;;
         zmq.rs) echo "$PEERS_BIN/zmqrs $2" ;;
         rzmq) echo "$PEERS_BIN/rzmq $2" ;;
     esac
@@ -309,6 +314,7 @@ side_supports() {
     case $1 in
         C | Rust) return 0 ;;
         Async | rzmq) [[ $2 =~ ^(tcp_thr_filled|tcp_lat|inproc_thr_filled|inproc_lat)$ ]] ;;
+        Rust-spin) [[ $2 =~ ^(tcp_lat|inproc_lat)$ ]] ;;
         zmq.rs) [[ $2 =~ ^(tcp_thr_filled|tcp_lat)$ ]] ;;
         *) return 1 ;;
     esac

@@ -90,6 +90,7 @@ mod proxy;
 mod signal;
 mod socket;
 mod sockopt;
+mod spin;
 mod timers;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
@@ -126,6 +127,7 @@ pub use poll::wait_fd_readable;
 pub use poll::{poll, PollEvents, PollItem};
 #[cfg(feature = "draft")]
 pub use poll::{Poller, PollerEvent, PollerEvents};
+pub use spin::poll_spin;
 
 pub use timers::{TimerId, Timers};
 

@@ -295,6 +295,7 @@ mod public_paths {
         let _: fn() -> (i32, i32, i32) = zmq::version;
         let _: fn(&str) -> bool = zmq::has;
         let _: fn(&mut [PollItem<'_>], i64) -> Result<usize> = zmq::poll;
+        let _: fn(&mut [PollItem<'_>], i64, std::time::Duration) -> Result<usize> = zmq::poll_spin;
         #[cfg(unix)]
         let _: fn(zmq::sys::zmq_fd_t, i64) -> Result<bool> = zmq::wait_fd_readable;
         let _: fn(&Socket, &Socket) -> Result<()> = zmq::proxy;

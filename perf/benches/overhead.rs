@@ -317,6 +317,22 @@ fn send_recv_ops<'f>(fx: &'f Fixture, ops: &mut Vec<Op<'f>>) {
                 black_box(a.recv_msg(&mut msg, RecvFlags::empty()).expect("recv_msg"));
             },
         ));
+        // The same with the spinning receive (the message is always there: the
+        // first non-blocking try takes it, so this measures what the opt-in
+        // costs when it does not spin).
+        let mut msg = Message::from(vec![0x33u8; size]);
+        ops.push(op(
+            "send_recv_inproc_pair",
+            Some(size),
+            "binding_msg_spin",
+            move || {
+                let spin = Duration::from_micros(50);
+                a.send_msg(&mut msg, SendFlags::empty()).expect("send_msg");
+                b.recv_msg_spin(&mut msg, spin).expect("recv_msg_spin");
+                b.send_msg(&mut msg, SendFlags::empty()).expect("send_msg");
+                black_box(a.recv_msg_spin(&mut msg, spin).expect("recv_msg_spin"));
+            },
+        ));
         let mut m = RawMsg::with_size(size, 0x33);
         ops.push(op(
             "send_recv_inproc_pair",

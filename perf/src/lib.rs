@@ -6,7 +6,9 @@
 #![forbid(unsafe_code)]
 
 use std::fmt::Display;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use zmq::{Message, RecvFlags, Socket};
 
 pub mod inproc_thr;
 pub mod senders;
@@ -89,4 +91,32 @@ pub fn count<T: std::str::FromStr + PartialOrd + From<u8>>(arg: &str, name: &str
         std::process::exit(1)
     }
     n
+}
+
+/// Like [`args`], for the latency tools, which also take `--spin=<microseconds>`
+/// anywhere among their arguments: receive with [`Socket::recv_msg_spin`],
+/// spinning that long before blocking (see [`recv`]). Returns the other
+/// arguments and the spin (`None` without the option: plain blocking receives,
+/// as C).
+pub fn args_with_spin(counts: &[usize], usage: &str) -> (Vec<String>, Option<Duration>) {
+    let mut spin = None;
+    let mut rest = Vec::new();
+    for arg in std::env::args().skip(1) {
+        match arg.strip_prefix("--spin=") {
+            Some(us) => spin = Some(Duration::from_micros(number(us, "--spin (microseconds)"))),
+            None => rest.push(arg),
+        }
+    }
+    let usage = format!("{usage} [--spin=<microseconds>]");
+    (args_from(rest, counts, &usage), spin)
+}
+
+/// One blocking receive: `recv_msg` (`zmq_msg_recv`), or with a spin
+/// `recv_msg_spin` (non-blocking tries for that long, then `zmq_msg_recv`).
+#[inline]
+pub fn recv(s: &Socket, msg: &mut Message, spin: Option<Duration>) -> zmq::Result<usize> {
+    match spin {
+        None => s.recv_msg(msg, RecvFlags::empty()),
+        Some(spin) => s.recv_msg_spin(msg, spin),
+    }
 }

@@ -2,13 +2,18 @@
 //! REP socket in a worker thread exchange `roundtrip-count` messages of
 //! `message-size` bytes over `inproc://`; prints the average one-way latency.
 //!
-//! Usage: `inproc_lat <message-size> <roundtrip-count>`
+//! Usage: `inproc_lat <message-size> <roundtrip-count> [--spin=<microseconds>]`
+//!
+//! `--spin=<us>`: every receive retries without blocking for up to that long
+//! before it blocks (`Socket::recv_msg_spin`), trading CPU time for latency.
 #![forbid(unsafe_code)]
 
-use zmq::{Context, Message, RecvFlags, SendFlags, REP, REQ};
-use zmq_perf::{args, count, fail, fail_msg, number, Stopwatch};
+use std::time::Duration;
 
-fn worker(ctx: Context, roundtrip_count: i32) {
+use zmq::{Context, Message, SendFlags, REP, REQ};
+use zmq_perf::{args_with_spin, count, fail, fail_msg, number, recv, Stopwatch};
+
+fn worker(ctx: Context, roundtrip_count: i32, spin: Option<Duration>) {
     let exit = |what: &str, e: zmq::Error| -> ! {
         println!("error in {what}: {e}");
         std::process::exit(1)
@@ -18,7 +23,7 @@ fn worker(ctx: Context, roundtrip_count: i32) {
         .unwrap_or_else(|e| exit("zmq_connect", e));
     let mut msg = Message::new();
     for _ in 0..roundtrip_count {
-        if let Err(e) = s.recv_msg(&mut msg, RecvFlags::empty()) {
+        if let Err(e) = recv(&s, &mut msg, spin) {
             exit("zmq_recvmsg", e);
         }
         if let Err(e) = s.send_msg(&mut msg, SendFlags::empty()) {
@@ -30,7 +35,7 @@ fn worker(ctx: Context, roundtrip_count: i32) {
 }
 
 fn main() {
-    let args = args(&[2], "usage: inproc_lat <message-size> <roundtrip-count>");
+    let (args, spin) = args_with_spin(&[2], "usage: inproc_lat <message-size> <roundtrip-count>");
     let message_size: usize = number(&args[0], "message size");
     let roundtrip_count: i32 = count(&args[1], "roundtrip count");
 
@@ -41,7 +46,7 @@ fn main() {
 
     let worker_ctx = ctx.clone();
     let local_thread = std::thread::Builder::new()
-        .spawn(move || worker(worker_ctx, roundtrip_count))
+        .spawn(move || worker(worker_ctx, roundtrip_count, spin))
         .unwrap_or_else(|e| fail("pthread_create", e));
 
     // zmq_msg_init_size + memset, as in C.
@@ -54,7 +59,7 @@ fn main() {
         if let Err(e) = s.send_msg(&mut msg, SendFlags::empty()) {
             fail("zmq_sendmsg", e);
         }
-        if let Err(e) = s.recv_msg(&mut msg, RecvFlags::empty()) {
+        if let Err(e) = recv(&s, &mut msg, spin) {
             fail("zmq_recvmsg", e);
         }
         if msg.len() != message_size {

@@ -1,16 +1,19 @@
 //! Port of libzmq's `perf/local_lat.cpp`: a REP socket binds and echoes
 //! `roundtrip-count` messages of `message-size` bytes.
 //!
-//! Usage: `local_lat <bind-to> <message-size> <roundtrip-count>`
+//! Usage: `local_lat <bind-to> <message-size> <roundtrip-count> [--spin=<microseconds>]`
+//!
+//! `--spin=<us>`: every receive retries without blocking for up to that long
+//! before it blocks (`Socket::recv_msg_spin`), trading CPU time for latency.
 #![forbid(unsafe_code)]
 
 use std::time::Duration;
 
-use zmq::{Context, Message, RecvFlags, SendFlags, REP};
-use zmq_perf::{args, count, fail, fail_msg, number};
+use zmq::{Context, Message, SendFlags, REP};
+use zmq_perf::{args_with_spin, count, fail, fail_msg, number, recv};
 
 fn main() {
-    let args = args(
+    let (args, spin) = args_with_spin(
         &[3],
         "usage: local_lat <bind-to> <message-size> <roundtrip-count>",
     );
@@ -24,7 +27,7 @@ fn main() {
 
     let mut msg = Message::new();
     for _ in 0..roundtrip_count {
-        if let Err(e) = s.recv_msg(&mut msg, RecvFlags::empty()) {
+        if let Err(e) = recv(&s, &mut msg, spin) {
             fail("zmq_recvmsg", e);
         }
         if msg.len() != message_size {

@@ -2,14 +2,17 @@
 //! `roundtrip-count` messages of `message-size` bytes, waits for each echo and
 //! prints the average one-way latency.
 //!
-//! Usage: `remote_lat <connect-to> <message-size> <roundtrip-count>`
+//! Usage: `remote_lat <connect-to> <message-size> <roundtrip-count> [--spin=<microseconds>]`
+//!
+//! `--spin=<us>`: every receive retries without blocking for up to that long
+//! before it blocks (`Socket::recv_msg_spin`), trading CPU time for latency.
 #![forbid(unsafe_code)]
 
-use zmq::{Context, Message, RecvFlags, SendFlags, REQ};
-use zmq_perf::{args, count, fail, fail_msg, number, Stopwatch};
+use zmq::{Context, Message, SendFlags, REQ};
+use zmq_perf::{args_with_spin, count, fail, fail_msg, number, recv, Stopwatch};
 
 fn main() {
-    let args = args(
+    let (args, spin) = args_with_spin(
         &[3],
         "usage: remote_lat <connect-to> <message-size> <roundtrip-count>",
     );
@@ -30,7 +33,7 @@ fn main() {
         if let Err(e) = s.send_msg(&mut msg, SendFlags::empty()) {
             fail("zmq_sendmsg", e);
         }
-        if let Err(e) = s.recv_msg(&mut msg, RecvFlags::empty()) {
+        if let Err(e) = recv(&s, &mut msg, spin) {
             fail("zmq_recvmsg", e);
         }
         if msg.len() != message_size {
