@@ -19,9 +19,10 @@
 # inproc_lat; its rows compare it with Rust, the blocking API: target >= 0.95
 # for throughput, <= 1.10 for latency); "Rust-spin" (the latency tools with
 # --spin=$SPIN_US, default 50 microseconds: Socket::recv_msg_spin; compared with
-# C, no target); and the pure-Rust engines of perf/peers (zmq.rs and rzmq,
-# compared with C, no target). SIDES lists the extra sides to run (default
-# "Async Rust-spin zmq.rs rzmq"; SIDES= runs C and Rust only). To add a peer:
+# C, no target); and the other crates of perf/peers, compared with C, no
+# target: the pure-Rust engines zmq.rs and rzmq, and rust-zmq (`zmq` 0.10, on
+# its own libzmq 4.3.4). SIDES lists the extra sides to run (default "Async
+# Rust-spin zmq.rs rzmq rust-zmq"; SIDES= runs C and Rust only). To add a peer:
 # a binary in perf/peers (see its Cargo.toml) and a line in side_cmd() and
 # side_supports() below.
 #
@@ -45,7 +46,7 @@ TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 RUST_BIN=$TARGET_DIR/release
 C_BIN=$TARGET_DIR/perf-c
 PEERS_BIN=$TARGET_DIR/peers/release
-SIDES=${SIDES-Async Rust-spin zmq.rs rzmq}
+SIDES=${SIDES-Async Rust-spin zmq.rs rzmq rust-zmq}
 SPIN_US=${SPIN_US:-50}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -89,6 +90,7 @@ COMPARISONS = [
     ("Rust-spin", "C", None, None),
     ("zmq.rs", "C", None, None),
     ("rzmq", "C", None, None),
+    ("rust-zmq", "C", None, None),
 ]
 
 rows = []
@@ -199,9 +201,9 @@ fi
 echo "== building the Rust tools (cargo build --release -p zmq-perf --features tokio)" >&2
 (cd "$ROOT" && timeout 1800 cargo build --release -p zmq-perf --features tokio \
     --message-format=json >"$WORK/cargo.json")
-if grep -Eq 'zmq\.rs|rzmq' <<<"$SIDES"; then
+if grep -Eq 'zmq\.rs|rzmq|rust-zmq' <<<"$SIDES"; then
     # The peers' crate (its own lock file and target dir; never built by CI's tests).
-    echo "== building the peers (perf/peers: zmq.rs, rzmq)" >&2
+    echo "== building the peers (perf/peers: zmq.rs, rzmq, rust-zmq)" >&2
     CARGO_TARGET_DIR=$TARGET_DIR/peers timeout 1800 cargo build --release \
         --manifest-path "$PERF_DIR/peers/Cargo.toml" >&2
 fi
@@ -304,6 +306,7 @@ side_cmd() {
         Rust-spin) echo "$RUST_BIN/$2 --spin=$SPIN_US" ;;
         zmq.rs) echo "$PEERS_BIN/zmqrs $2" ;;
         rzmq) echo "$PEERS_BIN/rzmq $2" ;;
+        rust-zmq) echo "$PEERS_BIN/rustzmq $2" ;;
     esac
 }
 
@@ -313,7 +316,7 @@ side_cmd() {
 side_supports() {
     case $1 in
         C | Rust) return 0 ;;
-        Async | rzmq) [[ $2 =~ ^(tcp_thr_filled|tcp_lat|inproc_thr_filled|inproc_lat)$ ]] ;;
+        Async | rzmq | rust-zmq) [[ $2 =~ ^(tcp_thr_filled|tcp_lat|inproc_thr_filled|inproc_lat)$ ]] ;;
         Rust-spin) [[ $2 =~ ^(tcp_lat|inproc_lat)$ ]] ;;
         zmq.rs) [[ $2 =~ ^(tcp_thr_filled|tcp_lat)$ ]] ;;
         *) return 1 ;;
@@ -451,3 +454,6 @@ if [ -n "${ONLY:-}" ]; then
 fi
 cp "$RAW" "$RESULTS.runs.csv"
 report "$RAW" "$RESULTS"
+if grep -q 'rust-zmq' <<<"$SIDES" && [ -x "$PEERS_BIN/rustzmq" ]; then
+    echo "note: the rust-zmq rows run on the libzmq $("$PEERS_BIN/rustzmq" libzmq-version) that its zmq-sys builds (zeromq-src), not on the libzmq of C and Rust"
+fi

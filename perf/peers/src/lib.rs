@@ -4,7 +4,8 @@
 //!
 //! A peer implements [`Peer`] (one async fn per tool it supports; `None` for the
 //! tools its engine cannot run, e.g. zmq.rs has no `inproc://`), and its
-//! binary's `main` calls [`run`].
+//! binary's `main` calls [`run`]; a blocking binding (rust-zmq) implements
+//! [`BlockingPeer`] and calls [`run_blocking`].
 
 use std::future::Future;
 use std::time::Instant;
@@ -56,10 +57,9 @@ impl Stopwatch {
     }
 }
 
-/// Parses the command line, runs the tool on a multi-threaded runtime and
-/// prints the C tools' lines. Exit status 1 for a usage error, 2 for a tool
-/// the engine lacks (compare.sh then leaves the cell empty), 255 on failure.
-pub fn run<P: Peer>(peer: &str) {
+/// Parses the command line: the tool's name and its workload, or the usage
+/// line and exit status 1.
+fn parse_args(peer: &str) -> (String, Workload) {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let usage = || -> ! {
         println!(
@@ -68,9 +68,7 @@ pub fn run<P: Peer>(peer: &str) {
         println!("       {peer} <inproc_thr|inproc_lat> <size> <count>");
         std::process::exit(1)
     };
-    let Some(tool) = argv.first().map(String::as_str) else {
-        usage()
-    };
+    let Some(tool) = argv.first() else { usage() };
     let inproc = tool.starts_with("inproc_");
     let rest = &argv[1..];
     let (endpoint, numbers) = match (inproc, rest.len()) {
@@ -84,21 +82,19 @@ pub fn run<P: Peer>(peer: &str) {
         size: parse(&numbers[0]),
         count: parse(&numbers[1]).max(1),
     };
-    let (size, count) = (w.size, w.count);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let result = match tool {
-        "local_thr" => P::local_thr(w).map(|f| rt.block_on(f)),
-        "remote_thr" => P::remote_thr(w).map(|f| rt.block_on(f)),
-        "local_lat" => P::local_lat(w).map(|f| rt.block_on(f)),
-        "remote_lat" => P::remote_lat(w).map(|f| rt.block_on(f)),
-        "inproc_thr" => P::inproc_thr(w).map(|f| rt.block_on(f)),
-        "inproc_lat" => P::inproc_lat(w).map(|f| rt.block_on(f)),
-        _ => usage(),
-    };
+    if !matches!(
+        tool.as_str(),
+        "local_thr" | "remote_thr" | "local_lat" | "remote_lat" | "inproc_thr" | "inproc_lat"
+    ) {
+        usage()
+    }
+    (tool.clone(), w)
+}
+
+/// Prints the C tools' lines for a tool's `result` (`None`: the engine lacks
+/// the tool, exit status 2, so compare.sh leaves the cell empty; an error:
+/// exit status 255).
+fn report(peer: &str, tool: &str, size: usize, count: usize, result: Option<Outcome>) {
     let elapsed = match result {
         None => {
             println!("{peer} does not support {tool}");
@@ -110,8 +106,6 @@ pub fn run<P: Peer>(peer: &str) {
         }
         Some(Ok(elapsed)) => elapsed,
     };
-    // Dropping the runtime can wait on the engine's tasks: give it a bound.
-    rt.shutdown_timeout(std::time::Duration::from_secs(2));
     if let Some(elapsed) = elapsed {
         let elapsed = elapsed.max(1) as f64;
         println!("message size: {size} [B]");
@@ -131,4 +125,60 @@ pub fn run<P: Peer>(peer: &str) {
             );
         }
     }
+}
+
+/// Parses the command line, runs the tool on a multi-threaded runtime and
+/// prints the C tools' lines. Exit status 1 for a usage error, 2 for a tool
+/// the engine lacks (compare.sh then leaves the cell empty), 255 on failure.
+pub fn run<P: Peer>(peer: &str) {
+    let (tool, w) = parse_args(peer);
+    let (size, count) = (w.size, w.count);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let result = match tool.as_str() {
+        "local_thr" => P::local_thr(w).map(|f| rt.block_on(f)),
+        "remote_thr" => P::remote_thr(w).map(|f| rt.block_on(f)),
+        "local_lat" => P::local_lat(w).map(|f| rt.block_on(f)),
+        "remote_lat" => P::remote_lat(w).map(|f| rt.block_on(f)),
+        "inproc_thr" => P::inproc_thr(w).map(|f| rt.block_on(f)),
+        _ => P::inproc_lat(w).map(|f| rt.block_on(f)),
+    };
+    // Dropping the runtime can wait on the engine's tasks: give it a bound.
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    report(peer, &tool, size, count, result);
+}
+
+/// The perf tools of a blocking binding (one call per tool, on the calling
+/// thread; no async runtime is started), e.g. rust-zmq.
+pub trait BlockingPeer {
+    /// As [`Peer::local_thr`].
+    fn local_thr(w: Workload) -> Option<Outcome>;
+    /// As [`Peer::remote_thr`].
+    fn remote_thr(w: Workload) -> Option<Outcome>;
+    /// As [`Peer::local_lat`].
+    fn local_lat(w: Workload) -> Option<Outcome>;
+    /// As [`Peer::remote_lat`].
+    fn remote_lat(w: Workload) -> Option<Outcome>;
+    /// As [`Peer::inproc_thr`].
+    fn inproc_thr(w: Workload) -> Option<Outcome>;
+    /// As [`Peer::inproc_lat`].
+    fn inproc_lat(w: Workload) -> Option<Outcome>;
+}
+
+/// [`run`] for a [`BlockingPeer`]: the same command line and output, no runtime.
+pub fn run_blocking<P: BlockingPeer>(peer: &str) {
+    let (tool, w) = parse_args(peer);
+    let (size, count) = (w.size, w.count);
+    let result = match tool.as_str() {
+        "local_thr" => P::local_thr(w),
+        "remote_thr" => P::remote_thr(w),
+        "local_lat" => P::local_lat(w),
+        "remote_lat" => P::remote_lat(w),
+        "inproc_thr" => P::inproc_thr(w),
+        _ => P::inproc_lat(w),
+    };
+    report(peer, &tool, size, count, result);
 }
