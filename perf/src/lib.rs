@@ -120,3 +120,63 @@ pub fn recv(s: &Socket, msg: &mut Message, spin: Option<Duration>) -> zmq::Resul
         Some(spin) => s.recv_msg_spin(msg, spin),
     }
 }
+
+/// What the tcp throughput tools (`local_thr`, `remote_thr`,
+/// `remote_thr_shared`) take besides C's arguments, anywhere on the command
+/// line, to try libzmq's own knobs (perf/batch_thr.py):
+///
+/// * `--batch=<bytes>`: `ZMQ_IN_BATCH_SIZE` and `ZMQ_OUT_BATCH_SIZE` (draft
+///   options of libzmq 4.3.5, default 8192: how many bytes the I/O thread
+///   reads from, or writes to, the network at once). Needs this crate's
+///   `draft` feature (`cargo build --release -p zmq-perf --features draft`).
+/// * `--io-threads=<n>`: the context's `ZMQ_IO_THREADS` (default 1).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ThrOptions {
+    /// `--batch=<bytes>`.
+    pub batch: Option<i32>,
+    /// `--io-threads=<n>`.
+    pub io_threads: Option<i32>,
+}
+
+/// Like [`args`], also taking the [`ThrOptions`] out of the command line.
+pub fn args_with_thr_options(counts: &[usize], usage: &str) -> (Vec<String>, ThrOptions) {
+    let mut options = ThrOptions::default();
+    let mut rest = Vec::new();
+    for arg in std::env::args().skip(1) {
+        if let Some(v) = arg.strip_prefix("--batch=") {
+            options.batch = Some(number(v, "--batch (bytes)"));
+        } else if let Some(v) = arg.strip_prefix("--io-threads=") {
+            options.io_threads = Some(number(v, "--io-threads"));
+        } else {
+            rest.push(arg);
+        }
+    }
+    if options.batch.is_some() && !cfg!(feature = "draft") {
+        fail_msg("--batch needs the draft API: cargo build --release -p zmq-perf --features draft");
+    }
+    let usage = format!("{usage} [--batch=<bytes>] [--io-threads=<n>]");
+    (args_from(rest, counts, &usage), options)
+}
+
+impl ThrOptions {
+    /// Applies `--io-threads` to a new context (before its first socket).
+    pub fn apply_to_context(&self, ctx: &zmq::Context) {
+        if let Some(n) = self.io_threads {
+            ctx.set_io_threads(n)
+                .unwrap_or_else(|e| fail("zmq_ctx_set (ZMQ_IO_THREADS)", e));
+        }
+    }
+
+    /// Applies `--batch` to a socket (before it binds or connects).
+    pub fn apply_to_socket(&self, s: &Socket) {
+        #[cfg(feature = "draft")]
+        if let Some(bytes) = self.batch {
+            s.set_in_batch_size(bytes)
+                .unwrap_or_else(|e| fail("zmq_setsockopt (ZMQ_IN_BATCH_SIZE)", e));
+            s.set_out_batch_size(bytes)
+                .unwrap_or_else(|e| fail("zmq_setsockopt (ZMQ_OUT_BATCH_SIZE)", e));
+        }
+        #[cfg(not(feature = "draft"))]
+        let _ = s;
+    }
+}

@@ -5,14 +5,14 @@
 #![forbid(unsafe_code)]
 
 use zmq::{Context, Message, RecvFlags, PULL};
-use zmq_perf::{args, c_int, count, fail, fail_msg, number, Stopwatch};
+use zmq_perf::{args_with_thr_options, c_int, count, fail, fail_msg, number, Stopwatch};
 
 /// Arbitrary, but must match `remote_thr` (and the C tools): the Z85 text with
 /// its NUL, as C passes `sizeof (server_prvkey)` bytes.
 const SERVER_PRVKEY: &[u8] = b"{X}#>t#jRGaQ}gMhv=30r(Mw+87YGs+5%kh=i@f8\0";
 
 fn main() {
-    let args = args(
+    let (args, options) = args_with_thr_options(
         &[3, 4],
         "usage: local_thr <bind-to> <message-size> <message-count> [<enable_curve>]",
     );
@@ -24,7 +24,9 @@ fn main() {
         .is_some_and(|a| number::<i32>(a, "enable_curve") != 0);
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_init", e));
+    options.apply_to_context(&ctx);
     let s = ctx.socket(PULL).unwrap_or_else(|e| fail("zmq_socket", e));
+    options.apply_to_socket(&s);
     if curve {
         s.set_curve_secretkey(SERVER_PRVKEY)
             .unwrap_or_else(|e| fail("zmq_setsockoopt", e));

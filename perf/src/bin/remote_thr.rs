@@ -13,7 +13,7 @@
 #![forbid(unsafe_code)]
 
 use zmq::{Context, Message, SendFlags, PUSH};
-use zmq_perf::{args, count, fail, number};
+use zmq_perf::{args_with_thr_options, count, fail, number};
 
 /// Arbitrary, but must match `local_thr` (and the C tools), with the NUL.
 const SERVER_PUBKEY: &[u8] = b"DX4nh=yUn{-9ugra0X3Src4SU-4xTgqxcYY.+<SH\0";
@@ -21,7 +21,7 @@ const CLIENT_PUBKEY: &[u8] = b"<n^oA}I:66W+*ds3tAmi1+KJzv-}k&fC2aA5Bj0K\0";
 const CLIENT_PRVKEY: &[u8] = b"9R9bV}[6z6DC-%$!jTVTKvWc=LEL{4i4gzUe$@Zx\0";
 
 fn main() {
-    let args = args(
+    let (args, options) = args_with_thr_options(
         &[3, 4],
         "usage: remote_thr <connect-to> <message-size> <message-count> [<enable_curve>]",
     );
@@ -33,7 +33,9 @@ fn main() {
         .is_some_and(|a| number::<i32>(a, "enable_curve") != 0);
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_init", e));
+    options.apply_to_context(&ctx);
     let s = ctx.socket(PUSH).unwrap_or_else(|e| fail("zmq_socket", e));
+    options.apply_to_socket(&s);
     if curve {
         s.set_curve_secretkey(CLIENT_PRVKEY)
             .unwrap_or_else(|e| fail("zmq_setsockoopt", e));

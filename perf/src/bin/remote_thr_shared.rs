@@ -12,10 +12,10 @@
 
 use zmq::{Context, PUSH};
 use zmq_perf::senders::{send_shared, Share};
-use zmq_perf::{args, count, fail, number};
+use zmq_perf::{args_with_thr_options, count, fail, number};
 
 fn main() {
-    let args = args(
+    let (args, options) = args_with_thr_options(
         &[3, 4],
         "usage: remote_thr_shared <connect-to> <message-size> <message-count> [clone|arc]",
     );
@@ -31,7 +31,9 @@ fn main() {
     };
 
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_init", e));
+    options.apply_to_context(&ctx);
     let s = ctx.socket(PUSH).unwrap_or_else(|e| fail("zmq_socket", e));
+    options.apply_to_socket(&s);
     s.connect(connect_to)
         .unwrap_or_else(|e| fail("zmq_connect", e));
     if let Err((what, e)) = send_shared(&s, message_size, message_count, how) {
