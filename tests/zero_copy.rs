@@ -316,7 +316,17 @@ impl Wake for PanickingWaker {
 fn gone_and_misbehaving_waiters_never_stall_the_release() {
     count_deliberate_panics();
     let ctx = Context::new().unwrap();
-    let (push, pull) = tcp_push_pull(&ctx);
+    // The buffers must still be held while the waiters register: push connects
+    // to a listener nobody accepts on yet (the kernel completes the TCP
+    // handshake, the ZMTP one waits), so the messages wait in push's pipe. The
+    // pull socket takes the listener over after the waiters are in place.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("tcp://{}", listener.local_addr().unwrap());
+    let push = ctx.socket(zmq::PUSH).unwrap();
+    push.set_sndtimeo(30_000).unwrap();
+    push.connect(&endpoint).unwrap();
+    let pull = ctx.socket(zmq::PULL).unwrap();
+    pull.set_rcvtimeo(30_000).unwrap();
     let send = |fill: u8| {
         let (w, drops, _) = Watched::new(128 * 1024, fill);
         let (mut msg, tracker) = Message::from_owner_tracked(w);
@@ -332,7 +342,9 @@ fn gone_and_misbehaving_waiters_never_stall_the_release() {
     let (mut tracker, drops2) = send(2);
     let gone = Arc::new(CountingWaker(AtomicUsize::new(0)));
     let waker = Waker::from(Arc::clone(&gone));
-    let _ = Pin::new(&mut tracker).poll(&mut TaskContext::from_waker(&waker));
+    let gone_registered = Pin::new(&mut tracker)
+        .poll(&mut TaskContext::from_waker(&waker))
+        .is_pending();
     drop(tracker);
     drop(waker);
     // 3. A blocking waiter gave up (timed out) before the release.
@@ -344,6 +356,9 @@ fn gone_and_misbehaving_waiters_never_stall_the_release() {
     let bad_waker = Waker::from(Arc::clone(&bad));
     let _ = Pin::new(&mut tracker4).poll(&mut TaskContext::from_waker(&bad_waker));
     drop(bad_waker);
+    assert!(gone_registered, "no buffer is released before pull accepts");
+    assert!(!tracker3.is_released() && !tracker4.is_released());
+    pull.bind_with_fd(listener.into(), &endpoint).unwrap();
 
     for fill in 1..=4u8 {
         assert!(recv().iter().all(|&b| b == fill));
