@@ -135,13 +135,15 @@ macro_rules! recv_methods {
         /// `select!` branch that lost, a `timeout`) took nothing: the frame stays
         /// queued for the next receive. (`msg` may be left empty.)
         #[doc(alias = "zmq_msg_recv")]
-        pub async fn recv_msg(&mut self, msg: &mut crate::Message) -> crate::Result<usize> {
+        pub fn recv_msg<'a>(
+            &'a mut self,
+            msg: &'a mut crate::Message,
+        ) -> impl std::future::Future<Output = crate::Result<usize>> + Send + 'a {
             let core = &mut self.core;
             let ticks = &mut self.ticks;
-            std::future::poll_fn(|cx| {
+            std::future::poll_fn(move |cx| {
                 $crate::tokio::socket::ops::poll_recv_msg(core, ticks, cx, msg)
             })
-            .await
         }
 
         /// Receives one frame as a new [`Message`](crate::Message). Cancel-safe,
@@ -157,13 +159,15 @@ macro_rules! recv_methods {
         /// and the rest of the frame is gone (as in C). Cancel-safe, like
         /// [`recv_msg`](Self::recv_msg).
         #[doc(alias = "zmq_recv")]
-        pub async fn recv_into(&mut self, buf: &mut [u8]) -> crate::Result<usize> {
+        pub fn recv_into<'a>(
+            &'a mut self,
+            buf: &'a mut [u8],
+        ) -> impl std::future::Future<Output = crate::Result<usize>> + Send + 'a {
             let core = &mut self.core;
             let ticks = &mut self.ticks;
-            std::future::poll_fn(|cx| {
+            std::future::poll_fn(move |cx| {
                 $crate::tokio::socket::ops::poll_recv_into(core, ticks, cx, buf)
             })
-            .await
         }
 
         /// Receives one frame as a `Vec<u8>` (a copy). Cancel-safe, like
@@ -180,13 +184,15 @@ macro_rules! recv_methods {
         /// the future (libzmq holds a message's frames together once its first
         /// is there), so a dropped future took none of them. On error or
         /// cancellation `msg` may be left empty.
-        pub async fn recv_multipart(&mut self, msg: &mut crate::Multipart) -> crate::Result<()> {
+        pub fn recv_multipart<'a>(
+            &'a mut self,
+            msg: &'a mut crate::Multipart,
+        ) -> impl std::future::Future<Output = crate::Result<()>> + Send + 'a {
             let core = &mut self.core;
             let ticks = &mut self.ticks;
-            std::future::poll_fn(|cx| {
+            std::future::poll_fn(move |cx| {
                 $crate::tokio::socket::ops::poll_recv_multipart(core, ticks, cx, msg)
             })
-            .await
         }
 
         /// The poll form of [`recv_msg`](Self::recv_msg), for hand-written
@@ -240,13 +246,15 @@ macro_rules! send_methods {
         /// **Cancel-safe:** a future dropped before completion sent nothing and
         /// `msg` still holds the message; on error too.
         #[doc(alias = "zmq_msg_send")]
-        pub async fn send_msg(&mut self, msg: &mut crate::Message) -> crate::Result<()> {
+        pub fn send_msg<'a>(
+            &'a mut self,
+            msg: &'a mut crate::Message,
+        ) -> impl std::future::Future<Output = crate::Result<()>> + Send + 'a {
             let core = &mut self.core;
             let ticks = &mut self.ticks;
-            std::future::poll_fn(|cx| {
+            std::future::poll_fn(move |cx| {
                 $crate::tokio::socket::ops::poll_send_msg(core, ticks, cx, msg)
             })
-            .await
         }
 
         /// Sends a whole multipart message without copying; on success `msg` is
@@ -259,16 +267,17 @@ macro_rules! send_methods {
         /// `msg` is untouched. On error `msg` holds the frames not sent; the
         /// [`MultipartSendError`](crate::MultipartSendError) says how many went
         /// (none, unless libzmq cut the message, see its docs).
-        pub async fn send_multipart(
-            &mut self,
-            msg: &mut crate::Multipart,
-        ) -> std::result::Result<(), crate::MultipartSendError> {
+        pub fn send_multipart<'a>(
+            &'a mut self,
+            msg: &'a mut crate::Multipart,
+        ) -> impl std::future::Future<Output = std::result::Result<(), crate::MultipartSendError>>
+               + Send
+               + 'a {
             let core = &mut self.core;
             let ticks = &mut self.ticks;
-            std::future::poll_fn(|cx| {
+            std::future::poll_fn(move |cx| {
                 $crate::tokio::socket::ops::poll_send_multipart(core, ticks, cx, msg)
             })
-            .await
         }
 
         /// The poll form of [`send_msg`](Self::send_msg): `Ready` once sent (or
