@@ -19,10 +19,12 @@
 # inproc_lat; its rows compare it with Rust, the blocking API: target >= 0.95
 # for throughput, <= 1.10 for latency); "Rust-spin" (the latency tools with
 # --spin=$SPIN_US, default 50 microseconds: Socket::recv_msg_spin; compared with
-# C, no target); and the other crates of perf/peers, compared with C, no
-# target: the pure-Rust engines zmq.rs and rzmq, and rust-zmq (`zmq` 0.10, on
-# its own libzmq 4.3.4). SIDES lists the extra sides to run (default "Async
-# Rust-spin zmq.rs rzmq rust-zmq"; SIDES= runs C and Rust only). To add a peer:
+# C, no target); "Async-spin" (async_perf's latency tools with the same
+# --spin: AsyncSocket::set_recv_spin; compared with C, no target); and the
+# other crates of perf/peers, compared with C, no target: the pure-Rust
+# engines zmq.rs and rzmq, and rust-zmq (`zmq` 0.10, on its own libzmq
+# 4.3.4). SIDES lists the extra sides to run (default "Async Rust-spin
+# Async-spin zmq.rs rzmq rust-zmq"; SIDES= runs C and Rust only). To add a peer:
 # a binary in perf/peers (see its Cargo.toml) and a line in side_cmd() and
 # side_supports() below.
 #
@@ -46,7 +48,7 @@ TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 RUST_BIN=$TARGET_DIR/release
 C_BIN=$TARGET_DIR/perf-c
 PEERS_BIN=$TARGET_DIR/peers/release
-SIDES=${SIDES-Async Rust-spin zmq.rs rzmq rust-zmq}
+SIDES=${SIDES-Async Rust-spin Async-spin zmq.rs rzmq rust-zmq}
 SPIN_US=${SPIN_US:-50}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
@@ -88,6 +90,7 @@ COMPARISONS = [
     ("Rust", "C", 0.98, 1.02),
     ("Async", "Rust", 0.95, 1.10),
     ("Rust-spin", "C", None, None),
+    ("Async-spin", "C", None, None),
     ("zmq.rs", "C", None, None),
     ("rzmq", "C", None, None),
     ("rust-zmq", "C", None, None),
@@ -304,6 +307,7 @@ side_cmd() {
         Rust) echo "$RUST_BIN/$2" ;;
         Async) echo "$RUST_BIN/async_perf $2" ;;
         Rust-spin) echo "$RUST_BIN/$2 --spin=$SPIN_US" ;;
+        Async-spin) echo "$RUST_BIN/async_perf $2 --spin=$SPIN_US" ;;
         zmq.rs) echo "$PEERS_BIN/zmqrs $2" ;;
         rzmq) echo "$PEERS_BIN/rzmq $2" ;;
         rust-zmq) echo "$PEERS_BIN/rustzmq $2" ;;
@@ -317,7 +321,7 @@ side_supports() {
     case $1 in
         C | Rust) return 0 ;;
         Async | rzmq | rust-zmq) [[ $2 =~ ^(tcp_thr_filled|tcp_lat|inproc_thr_filled|inproc_lat)$ ]] ;;
-        Rust-spin) [[ $2 =~ ^(tcp_lat|inproc_lat)$ ]] ;;
+        Rust-spin | Async-spin) [[ $2 =~ ^(tcp_lat|inproc_lat)$ ]] ;;
         zmq.rs) [[ $2 =~ ^(tcp_thr_filled|tcp_lat)$ ]] ;;
         *) return 1 ;;
     esac

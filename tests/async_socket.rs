@@ -614,3 +614,111 @@ fn a_runtime_dropped_with_pending_futures_shuts_down_cleanly() {
         panic!("the endpoint stayed bound");
     });
 }
+
+/// With a receive spin, a receive that finds nothing stays runnable and tries
+/// again each time the runtime polls it, yielding between tries (a task beside
+/// it on the same single-threaded runtime keeps running); after the spin it
+/// sleeps on the descriptor (no more polls until something happens), and a
+/// message then wakes it as usual.
+#[test]
+fn a_receive_spin_yields_between_tries_then_sleeps() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let ctx = zmq::Context::new().unwrap();
+        let (mut pull, mut push) = pair(&ctx, zmq::PULL, zmq::PUSH, "inproc", |_| {});
+        assert_eq!(pull.recv_spin(), Duration::ZERO);
+
+        // 1. A long spin: the receive is polled again and again while the main
+        //    task, on the same thread, makes progress.
+        pull.set_recv_spin(LIMIT);
+        assert_eq!(pull.recv_spin(), LIMIT);
+        let (recv, polls) = counted(async move {
+            let got = pull.recv_bytes().await.unwrap();
+            (pull, got)
+        });
+        let receiver = tokio::spawn(recv);
+        for _ in 0..200 {
+            tokio::task::yield_now().await;
+        }
+        let spun = polls.load(Ordering::Relaxed);
+        assert!(spun >= 20, "the spinning receive was polled {spun} times");
+        assert!(!receiver.is_finished());
+        push.send("during the spin").await.unwrap();
+        let (mut pull, got) = tokio::time::timeout(LIMIT, receiver)
+            .await
+            .expect("the spinning receive never saw the message")
+            .unwrap();
+        assert_eq!(got, b"during the spin");
+
+        // 2. A short spin: after it, the receive sleeps (its poll count stops),
+        //    and the message that comes later still wakes it.
+        let spin = Duration::from_millis(20);
+        pull.set_recv_spin(spin);
+        let started = std::time::Instant::now();
+        let (recv, polls) = counted(async move { pull.recv_bytes().await.unwrap() });
+        let receiver = tokio::spawn(recv);
+        // Sleep past the spin (tokio's timer, so the receive can run meanwhile).
+        while started.elapsed() < spin * 3 {
+            tokio::time::sleep(spin).await;
+        }
+        let after_spin = polls.load(Ordering::Relaxed);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let later = polls.load(Ordering::Relaxed);
+        assert!(after_spin >= 2, "it spun: {after_spin} polls");
+        assert!(
+            later - after_spin < 5,
+            "asleep after its spin, yet polled {} more times",
+            later - after_spin
+        );
+        assert!(!receiver.is_finished());
+        push.send("after the spin").await.unwrap();
+        let got = tokio::time::timeout(LIMIT, receiver)
+            .await
+            .expect("the sleeping receive was not woken")
+            .unwrap();
+        assert_eq!(got, b"after the spin");
+    });
+}
+
+/// Spinning receives on split halves, while another task sends: every message
+/// arrives once, in order, and the spin survives `split` and `reunite`.
+#[test]
+fn spinning_receives_on_a_split_socket_get_every_message() {
+    const N: u32 = 20_000;
+    bounded(async {
+        let ctx = zmq::Context::new().unwrap();
+        let (mut a, b) = pair(&ctx, zmq::PAIR, zmq::PAIR, "inproc", |_| {});
+        a.set_recv_spin(Duration::from_micros(100));
+        let (mut rx, mut tx) = a.split();
+        assert_eq!(rx.recv_spin(), Duration::from_micros(100));
+        let (mut b_rx, mut b_tx) = b.split();
+        let echo = tokio::spawn(async move {
+            let mut msg = Message::new();
+            for _ in 0..N {
+                b_rx.recv_msg(&mut msg).await.unwrap();
+                b_tx.send_msg(&mut msg).await.unwrap();
+            }
+        });
+        let sender = tokio::spawn(async move {
+            for i in 0..N {
+                tx.send(i.to_le_bytes()).await.unwrap();
+                if i % 64 == 0 {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+            }
+            tx
+        });
+        let mut msg = Message::new();
+        for i in 0..N {
+            rx.recv_msg(&mut msg).await.unwrap();
+            assert_eq!(msg[..], i.to_le_bytes(), "lost, duplicated or reordered");
+        }
+        let tx = sender.await.unwrap();
+        echo.await.unwrap();
+        let a = rx.reunite(tx).map_err(|_| "halves of one socket").unwrap();
+        assert_eq!(a.recv_spin(), Duration::from_micros(100));
+    });
+}

@@ -184,122 +184,124 @@ fn a_million_messages_of_mixed_sizes_over_8_pairs() {
 #[test]
 fn receives_cancelled_by_timeouts_lose_nothing() {
     const N: u32 = 20_000;
-    for transport in ["inproc", "tcp"] {
-        let (timeouts, yields) = bounded(async move {
-            let ctx = zmq::Context::new().unwrap();
-            let (mut pull, mut push) = pair(
-                &ctx,
-                (zmq::PULL, zmq::PUSH),
-                transport,
-                "cancel-recv",
-                |_| {},
-            );
-            let sender = tokio::spawn(async move {
-                let mut parts = Multipart::new();
-                for i in 0..N {
-                    if i % 3 == 0 {
-                        parts.extend([&i.to_le_bytes()[..], &(!i).to_le_bytes()[..]]);
-                        push.send_multipart(&mut parts).await.unwrap();
-                    } else {
-                        push.send(i.to_le_bytes()).await.unwrap();
-                    }
-                    // Bursts and pauses, so receives both find messages and wait.
-                    if i % 8 == 0 {
-                        tokio::time::sleep(Duration::from_millis(1)).await;
-                    } else if i % 2 == 0 {
-                        tokio::task::yield_now().await;
-                    }
-                }
-            });
-            let mut next = 0u32;
-            let (mut timeouts, mut yields, mut immediate) = (0u32, 0u32, 0u32);
-            let mut parts = Multipart::new();
-            let mut msg = Message::new();
-            let mut round = 0u64;
-            while next < N {
-                round += 1;
-                let got = if round % 4 == 1 {
-                    // Dropped right after its first poll whenever nothing is
-                    // queued at that instant.
-                    tokio::select! {
-                        biased;
-                        r = pull.recv_multipart(&mut parts) => {
-                            r.unwrap();
-                            true
+    // Inproc and tcp, and inproc with a receive spin (the receive stays
+    // runnable for 50 us before it sleeps: cancelled while spinning too).
+    for (transport, spin_us) in [("inproc", 0), ("tcp", 0), ("inproc", 50)] {
+        let label = format!("{transport} (spin {spin_us} us)");
+        let (timeouts, yields) = bounded({
+            let label = label.clone();
+            async move {
+                let ctx = zmq::Context::new().unwrap();
+                let (mut pull, mut push) = pair(
+                    &ctx,
+                    (zmq::PULL, zmq::PUSH),
+                    transport,
+                    "cancel-recv",
+                    |_| {},
+                );
+                pull.set_recv_spin(Duration::from_micros(spin_us));
+                let sender = tokio::spawn(async move {
+                    let mut parts = Multipart::new();
+                    for i in 0..N {
+                        if i % 3 == 0 {
+                            parts.extend([&i.to_le_bytes()[..], &(!i).to_le_bytes()[..]]);
+                            push.send_multipart(&mut parts).await.unwrap();
+                        } else {
+                            push.send(i.to_le_bytes()).await.unwrap();
                         }
-                        _ = std::future::ready(()) => {
-                            immediate += 1;
+                        // Bursts and pauses, so receives both find messages and wait.
+                        if i % 8 == 0 {
+                            tokio::time::sleep(Duration::from_millis(1)).await;
+                        } else if i % 2 == 0 {
                             tokio::task::yield_now().await;
-                            false
                         }
                     }
-                } else if round % 2 == 0 {
-                    // A timer that fires after ~1 ms (tokio's resolution).
-                    let limit = Duration::from_micros(100 + (round % 900));
-                    match tokio::time::timeout(limit, pull.recv_multipart(&mut parts)).await {
-                        Ok(r) => {
-                            r.unwrap();
-                            true
-                        }
-                        Err(_) => {
-                            timeouts += 1;
-                            false
-                        }
-                    }
-                } else {
-                    // A race decided within one or two polls.
-                    tokio::select! {
-                        biased;
-                        r = pull.recv_msg(&mut msg) => {
-                            r.unwrap();
-                            parts.clear();
-                            parts.push_back(std::mem::take(&mut msg));
-                            while parts.back().unwrap().more() {
-                                // The rest of a multipart message: already queued.
-                                let mut rest = Message::new();
-                                pull.recv_msg(&mut rest).await.unwrap();
-                                parts.push_back(rest);
+                });
+                let mut next = 0u32;
+                let (mut timeouts, mut yields, mut immediate) = (0u32, 0u32, 0u32);
+                let mut parts = Multipart::new();
+                let mut msg = Message::new();
+                let mut round = 0u64;
+                while next < N {
+                    round += 1;
+                    let got = if round % 4 == 1 {
+                        // Dropped right after its first poll whenever nothing is
+                        // queued at that instant.
+                        tokio::select! {
+                            biased;
+                            r = pull.recv_multipart(&mut parts) => {
+                                r.unwrap();
+                                true
                             }
-                            true
+                            _ = std::future::ready(()) => {
+                                immediate += 1;
+                                tokio::task::yield_now().await;
+                                false
+                            }
                         }
-                        _ = tokio::task::yield_now() => {
-                            yields += 1;
-                            false
+                    } else if round % 2 == 0 {
+                        // A timer that fires after ~1 ms (tokio's resolution).
+                        let limit = Duration::from_micros(100 + (round % 900));
+                        match tokio::time::timeout(limit, pull.recv_multipart(&mut parts)).await {
+                            Ok(r) => {
+                                r.unwrap();
+                                true
+                            }
+                            Err(_) => {
+                                timeouts += 1;
+                                false
+                            }
                         }
+                    } else {
+                        // A race decided within one or two polls.
+                        tokio::select! {
+                            biased;
+                            r = pull.recv_msg(&mut msg) => {
+                                r.unwrap();
+                                parts.clear();
+                                parts.push_back(std::mem::take(&mut msg));
+                                while parts.back().unwrap().more() {
+                                    // The rest of a multipart message: already queued.
+                                    let mut rest = Message::new();
+                                    pull.recv_msg(&mut rest).await.unwrap();
+                                    parts.push_back(rest);
+                                }
+                                true
+                            }
+                            _ = tokio::task::yield_now() => {
+                                yields += 1;
+                                false
+                            }
+                        }
+                    };
+                    if got {
+                        assert_eq!(
+                            parts[0][..],
+                            next.to_le_bytes(),
+                            "{label}: lost or duplicated"
+                        );
+                        let expected = if next % 3 == 0 { 2 } else { 1 };
+                        assert_eq!(parts.len(), expected, "{label}: message {next} not whole");
+                        next += 1;
                     }
-                };
-                if got {
-                    assert_eq!(
-                        parts[0][..],
-                        next.to_le_bytes(),
-                        "{transport}: lost or duplicated"
-                    );
-                    let expected = if next % 3 == 0 { 2 } else { 1 };
-                    assert_eq!(
-                        parts.len(),
-                        expected,
-                        "{transport}: message {next} not whole"
-                    );
-                    next += 1;
                 }
+                sender.await.unwrap();
+                // Nothing left over: every message was taken exactly once.
+                let extra =
+                    tokio::time::timeout(Duration::from_millis(100), pull.recv_msg(&mut msg)).await;
+                assert!(extra.is_err(), "{label}: a message arrived twice");
+                (timeouts, yields + immediate)
             }
-            sender.await.unwrap();
-            // Nothing left over: every message was taken exactly once.
-            let extra =
-                tokio::time::timeout(Duration::from_millis(100), pull.recv_msg(&mut msg)).await;
-            assert!(extra.is_err(), "{transport}: a message arrived twice");
-            (timeouts, yields + immediate)
         });
-        eprintln!("{transport}: {N} messages, {timeouts} receives cut by timeouts, {yields} by select! races");
+        eprintln!(
+            "{label}: {N} messages, {timeouts} receives cut by timeouts, {yields} by select! races"
+        );
         assert!(
             timeouts + yields >= 2000,
-            "{transport}: only {} cancelled receives",
+            "{label}: only {} cancelled receives",
             timeouts + yields
         );
-        assert!(
-            timeouts >= 100,
-            "{transport}: only {timeouts} timeouts fired"
-        );
+        assert!(timeouts >= 100, "{label}: only {timeouts} timeouts fired");
     }
 }
 

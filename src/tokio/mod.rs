@@ -105,6 +105,19 @@
 //! The socket is locked (a `std::sync::Mutex`) only around these non-blocking
 //! calls; the tasks of the two halves never hold it across an `.await`.
 //!
+//! # Speed, and the opt-in receive spin
+//!
+//! A message that is already there costs about 60 instructions more per
+//! operation than the blocking API (the future and the readiness bookkeeping),
+//! and no allocation. A receive that has to wait costs more than a blocking
+//! wait: tokio's `epoll_wait` and wake-up path, and libzmq's own `poll(0)` on
+//! each non-blocking try. Over tcp, libzmq's I/O thread hides the difference
+//! (async and blocking latency are equal there); over inproc, where a wait is
+//! most of the work, it shows (the README's performance table). When latency
+//! matters more than CPU time, [`AsyncSocket::set_recv_spin`] keeps a receive
+//! that finds nothing runnable for a while, retrying as the runtime polls it
+//! (other tasks run in between), before it sleeps.
+//!
 //! # Not covered
 //!
 //! * **Windows:** tokio's `AsyncFd` exists on Unix only, so the `tokio` feature

@@ -26,6 +26,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
 
 use ::tokio::io::unix::AsyncFd;
 use ::tokio::io::Interest;
@@ -184,10 +185,34 @@ fn consume_budget(cx: &mut Context<'_>) -> Poll<()> {
     Poll::Ready(())
 }
 
-/// The operations a handle made, counted for [`COOP_EVERY`]; each handle (the
-/// socket, each half) has its own, so no two threads share it.
+/// A handle's own bookkeeping (the socket and each half have their own, so no
+/// two threads share it): the operations it made, counted for [`COOP_EVERY`],
+/// and its receive spin.
 #[derive(Debug, Default)]
-pub(crate) struct Ticks(u8);
+pub(crate) struct Ticks {
+    count: u8,
+    /// How long a receive that finds nothing stays runnable, trying again,
+    /// before it sleeps on the descriptor ([`Duration::ZERO`]: never).
+    pub(crate) recv_spin: Duration,
+    /// When the current receive's spin began (`None`: not spinning).
+    spin_since: Option<Instant>,
+}
+
+impl Ticks {
+    /// Whether a receive that just found nothing should stay runnable (spin)
+    /// rather than sleep: its spin began less than `recv_spin` ago.
+    #[cold]
+    fn keep_spinning(&mut self) -> bool {
+        let now = Instant::now();
+        let since = *self.spin_since.get_or_insert(now);
+        if now.duration_since(since) < self.recv_spin {
+            true
+        } else {
+            self.spin_since = None;
+            false
+        }
+    }
+}
 
 /// How an operation reaches the socket. An [`AsyncSocket`](super::AsyncSocket)
 /// owns its `Core` and is borrowed mutably by each operation, so it reaches the
@@ -340,8 +365,8 @@ impl Readiness {
         // run: one unit of the task's budget per COOP_EVERY operations (each
         // consultation costs ~35 instructions, a third of this layer's cost per
         // message if made every time).
-        ticks.0 = ticks.0.wrapping_add(1);
-        if ticks.0 % COOP_EVERY == 0 && consume_budget(cx).is_pending() {
+        ticks.count = ticks.count.wrapping_add(1);
+        if ticks.count % COOP_EVERY == 0 && consume_budget(cx).is_pending() {
             return Poll::Pending;
         }
         // Whether `op` was already retried because ZMQ_EVENTS showed the flag: a
@@ -352,6 +377,9 @@ impl Readiness {
             match op(socket) {
                 Err(e) if e.would_block() => {}
                 done => {
+                    if ticks.spin_since.is_some() {
+                        ticks.spin_since = None;
+                    }
                     // One load on the hot path: nobody waits, nothing to do.
                     let waiting = self.waiters.waiting.load(Ordering::Acquire);
                     if waiting != 0 {
@@ -378,6 +406,15 @@ impl Readiness {
                     retried = true;
                     continue;
                 }
+            }
+            // An opt-in receive spin: stay runnable (woken at once, so the
+            // runtime polls this again after its other ready tasks) instead of
+            // sleeping, until the spin is over. Nothing is registered meanwhile:
+            // every poll tries the receive itself.
+            if dir == Direction::Recv && ticks.recv_spin != Duration::ZERO && ticks.keep_spinning()
+            {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
             }
             // Register first, then look at the reactor's readiness: an edge after
             // this point wakes the registered waker.

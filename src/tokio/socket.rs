@@ -195,6 +195,49 @@ macro_rules! recv_methods {
             })
         }
 
+        /// Makes every receive that finds nothing stay runnable for up to
+        /// `spin`, trying again each time the runtime polls it, before it sleeps
+        /// on the socket's descriptor. [`Duration::ZERO`](std::time::Duration::ZERO)
+        /// (the default) turns it off. The async form of
+        /// [`Socket::recv_msg_spin`](crate::Socket::recv_msg_spin): latency for
+        /// CPU time.
+        ///
+        /// A receive that sleeps costs a wake-up of the thread when its message
+        /// comes (tens of microseconds on an idle virtual machine); one that
+        /// spins finds the message within a few microseconds, but keeps a core
+        /// busy meanwhile. The spinning task yields to the runtime between tries
+        /// (it never blocks the runtime's thread: other tasks run in between), so
+        /// a spin costs CPU time, not progress. It pays only with a core to spare
+        /// for each spinning task beside libzmq's I/O threads; on a loaded or
+        /// shared host, on battery, or with more spinning tasks than cores, it
+        /// slows everything down. Cancel-safety is unchanged: each try takes a
+        /// frame only in the poll that completes the future.
+        ///
+        /// ```
+        /// # #[tokio::main(flavor = "current_thread")]
+        /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+        /// use std::time::Duration;
+        /// let ctx = zmq::Context::new()?;
+        /// let mut rx = zmq::tokio::AsyncSocket::new(ctx.socket(zmq::PULL)?)?;
+        /// rx.bind("inproc://spin-doc")?;
+        /// rx.set_recv_spin(Duration::from_micros(50));
+        /// assert_eq!(rx.recv_spin(), Duration::from_micros(50));
+        /// let mut tx = zmq::tokio::AsyncSocket::new(ctx.socket(zmq::PUSH)?)?;
+        /// tx.connect("inproc://spin-doc")?;
+        /// tx.send("quick").await?;
+        /// assert_eq!(rx.recv_bytes().await?, b"quick");
+        /// # Ok(())
+        /// # }
+        /// ```
+        pub fn set_recv_spin(&mut self, spin: std::time::Duration) {
+            self.ticks.recv_spin = spin;
+        }
+
+        /// The receive spin set by [`set_recv_spin`](Self::set_recv_spin).
+        pub fn recv_spin(&self) -> std::time::Duration {
+            self.ticks.recv_spin
+        }
+
         /// The poll form of [`recv_msg`](Self::recv_msg), for hand-written
         /// futures and streams: `Ready` with the frame in `msg`, or `Pending` with
         /// nothing taken and `cx`'s waker registered.
@@ -419,11 +462,11 @@ impl AsyncSocket {
             core,
             sink_pending,
             stream_done,
-            ..
+            ticks,
         } = self;
         let core = Arc::new(core);
         (
-            RecvHalf::new(Arc::clone(&core), stream_done),
+            RecvHalf::new(Arc::clone(&core), stream_done, ticks.recv_spin),
             SendHalf::new(core, sink_pending),
         )
     }

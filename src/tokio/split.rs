@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::readiness::{Core, Ticks};
 use super::socket::{recv_methods, send_methods, AsyncSocket, SocketRef};
@@ -67,10 +68,12 @@ pub struct SendHalf {
 }
 
 impl RecvHalf {
-    pub(super) fn new(core: Arc<Core>, stream_done: bool) -> RecvHalf {
+    pub(super) fn new(core: Arc<Core>, stream_done: bool, recv_spin: Duration) -> RecvHalf {
+        let mut ticks = Ticks::default();
+        ticks.recv_spin = recv_spin;
         RecvHalf {
             core,
-            ticks: Ticks::default(),
+            ticks,
             stream_done,
         }
     }
@@ -107,6 +110,7 @@ impl RecvHalf {
         let mut socket = AsyncSocket::from_core(core);
         socket.sink_pending = sink_pending;
         socket.stream_done = self.stream_done;
+        socket.ticks.recv_spin = self.ticks.recv_spin;
         Ok(socket)
     }
 }

@@ -6,6 +6,9 @@
 //! Usage: `async_perf <tool> <tool's arguments>`, e.g.
 //! `async_perf local_thr tcp://127.0.0.1:5555 64 1000000`; each tool takes the
 //! arguments of the blocking port of the same name and prints the same lines.
+//! The latency tools also take `--spin=<microseconds>`: their receives spin
+//! that long before sleeping (`AsyncSocket::set_recv_spin`), as the blocking
+//! tools' `--spin` does with `Socket::recv_msg_spin`.
 //!
 //! Each side of a workload runs a current-thread tokio runtime on its own
 //! thread (or process), where the blocking tools run the same loop on a plain
@@ -13,6 +16,8 @@
 //! socket's lock), not a thread pool. Payloads are written as the blocking
 //! ports write them (`Message::rebuild` + `put_bytes`, one reused `Message`).
 #![forbid(unsafe_code)]
+
+use std::time::Duration;
 
 use zmq::tokio::AsyncSocket;
 use zmq::{Context, Message, SocketType};
@@ -42,6 +47,21 @@ fn runtime() -> tokio::runtime::Runtime {
         .enable_io()
         .build()
         .unwrap_or_else(|e| fail("tokio runtime", e))
+}
+
+/// Takes `--spin=<microseconds>` (the latency tools, anywhere among their
+/// arguments) out of `argv`: the receive spin of their sockets
+/// (`AsyncSocket::set_recv_spin`), zero (no spin) without it.
+fn take_spin(argv: Vec<String>) -> (Vec<String>, Duration) {
+    let mut spin = Duration::ZERO;
+    let mut rest = Vec::new();
+    for arg in argv {
+        match arg.strip_prefix("--spin=") {
+            Some(us) => spin = Duration::from_micros(number(us, "--spin (microseconds)")),
+            None => rest.push(arg),
+        }
+    }
+    (rest, spin)
 }
 
 fn socket(ctx: &Context, kind: SocketType) -> AsyncSocket {
@@ -173,16 +193,18 @@ fn remote_thr(argv: Vec<String>) {
 }
 
 fn local_lat(argv: Vec<String>) {
+    let (argv, spin) = take_spin(argv);
     let args = args_from(
         argv,
         &[3],
-        "usage: async_perf local_lat <bind-to> <message-size> <roundtrip-count>",
+        "usage: async_perf local_lat <bind-to> <message-size> <roundtrip-count> [--spin=<us>]",
     );
     let size: usize = number(&args[1], "message size");
     let roundtrips: i32 = count(&args[2], "roundtrip count");
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_init", e));
     runtime().block_on(async {
         let mut s = socket(&ctx, zmq::REP);
+        s.set_recv_spin(spin);
         s.bind(&args[0]).unwrap_or_else(|e| fail("zmq_bind", e));
         echo(&mut s, size, roundtrips).await;
     });
@@ -190,16 +212,18 @@ fn local_lat(argv: Vec<String>) {
 }
 
 fn remote_lat(argv: Vec<String>) {
+    let (argv, spin) = take_spin(argv);
     let args = args_from(
         argv,
         &[3],
-        "usage: async_perf remote_lat <connect-to> <message-size> <roundtrip-count>",
+        "usage: async_perf remote_lat <connect-to> <message-size> <roundtrip-count> [--spin=<us>]",
     );
     let size: usize = number(&args[1], "message size");
     let roundtrips: i32 = count(&args[2], "roundtrip count");
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_init", e));
     let elapsed = runtime().block_on(async {
         let mut s = socket(&ctx, zmq::REQ);
+        s.set_recv_spin(spin);
         s.connect(&args[0])
             .unwrap_or_else(|e| fail("zmq_connect", e));
         ping(&mut s, size, roundtrips).await
@@ -238,22 +262,25 @@ fn inproc_thr(argv: Vec<String>) {
 }
 
 fn inproc_lat(argv: Vec<String>) {
+    let (argv, spin) = take_spin(argv);
     let args = args_from(
         argv,
         &[2],
-        "usage: async_perf inproc_lat <message-size> <roundtrip-count>",
+        "usage: async_perf inproc_lat <message-size> <roundtrip-count> [--spin=<us>]",
     );
     let size: usize = number(&args[0], "message size");
     let roundtrips: i32 = count(&args[1], "roundtrip count");
     let ctx = Context::new().unwrap_or_else(|e| fail("zmq_init", e));
     let rt = runtime();
     let mut rep = rt.block_on(async { socket(&ctx, zmq::REP) });
+    rep.set_recv_spin(spin);
     rep.bind("inproc://lat_test")
         .unwrap_or_else(|e| fail("zmq_bind", e));
     let worker_ctx = ctx.clone();
     let worker = std::thread::spawn(move || {
         runtime().block_on(async {
             let mut req = socket(&worker_ctx, zmq::REQ);
+            req.set_recv_spin(spin);
             req.connect("inproc://lat_test")
                 .unwrap_or_else(|e| fail("zmq_connect", e));
             ping(&mut req, size, roundtrips).await
