@@ -413,6 +413,10 @@ impl Readiness {
             // every poll tries the receive itself.
             if dir == Direction::Recv && ticks.recv_spin != Duration::ZERO && ticks.keep_spinning()
             {
+                // Also yield the thread's core, as the blocking spin does: a
+                // thread that needs it (libzmq's I/O thread with the awaited
+                // message) runs at once. It returns at once when nobody does.
+                std::thread::yield_now();
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }

@@ -206,8 +206,10 @@ macro_rules! recv_methods {
         /// comes (tens of microseconds on an idle virtual machine); one that
         /// spins finds the message within a few microseconds, but keeps a core
         /// busy meanwhile. The spinning task yields to the runtime between tries
-        /// (it never blocks the runtime's thread: other tasks run in between), so
-        /// a spin costs CPU time, not progress. It pays only with a core to spare
+        /// (it never blocks the runtime's thread: other tasks run in between),
+        /// and the thread yields its core (`sched_yield`, which returns at once
+        /// when no other thread wants it), so a spin costs CPU time, not
+        /// progress. It pays only with a core to spare
         /// for each spinning task beside libzmq's I/O threads; on a loaded or
         /// shared host, on battery, or with more spinning tasks than cores, it
         /// slows everything down. Cancel-safety is unchanged: each try takes a
