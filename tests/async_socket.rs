@@ -3,12 +3,13 @@
 //! back-pressure without spinning, context shutdown, drop and registration.
 //!
 //! The stress pipeline and the cancellation races are in tests/async_stress.rs.
-//! Every test runs under a deadline (`bounded`), so a lost wake-up fails the
+//! Every test runs under a deadline (`run_within`), so a lost wake-up fails the
 //! test instead of hanging it.
 #![cfg(all(feature = "tokio", unix))]
 #![forbid(unsafe_code)]
 
 mod common;
+use common::runtime::{run_within, runtime};
 
 use std::future::Future;
 use std::pin::Pin;
@@ -23,29 +24,6 @@ use zmq::{Error, Message, Multipart, SocketType};
 
 /// How long any one test may take before it counts as hung.
 const LIMIT: Duration = Duration::from_secs(120);
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// Runs `f` on a fresh multi-threaded runtime, failing if it takes longer than
-/// [`LIMIT`].
-fn bounded<F, T>(f: F) -> T
-where
-    F: Future<Output = T> + Send + 'static,
-    T: Send + 'static,
-{
-    runtime().block_on(async move {
-        tokio::time::timeout(LIMIT, tokio::spawn(f))
-            .await
-            .expect("timed out: a lost wake-up or a deadlock")
-            .expect("the test task panicked")
-    })
-}
 
 /// A bound socket and one connected to it, both async, over `transport`
 /// (`inproc`, `ipc` or `tcp`).
@@ -109,7 +87,7 @@ fn counted<F: Future>(f: F) -> (Polls<F>, Arc<AtomicUsize>) {
 
 #[test]
 fn a_spawned_task_owns_the_socket_on_the_multi_threaded_runtime() {
-    bounded(async {
+    run_within(LIMIT, async {
         let ctx = zmq::Context::new().unwrap();
         let (mut pull, push) = pair(&ctx, zmq::PULL, zmq::PUSH, "tcp", |_| {});
         let receiver = tokio::spawn(async move {
@@ -130,7 +108,7 @@ fn a_spawned_task_owns_the_socket_on_the_multi_threaded_runtime() {
 #[test]
 fn req_rep_ping_pong() {
     for transport in ["inproc", "tcp"] {
-        bounded(async move {
+        run_within(LIMIT, async move {
             let ctx = zmq::Context::new().unwrap();
             let (mut rep, mut req) = pair(&ctx, zmq::REP, zmq::REQ, transport, |_| {});
             const ROUNDS: u32 = 5_000;
@@ -155,7 +133,7 @@ fn req_rep_ping_pong() {
 #[test]
 fn router_dealer_ping_pong_with_envelopes() {
     for transport in ["inproc", "tcp"] {
-        bounded(async move {
+        run_within(LIMIT, async move {
             let ctx = zmq::Context::new().unwrap();
             let (mut router, mut dealer) = pair(&ctx, zmq::ROUTER, zmq::DEALER, transport, |_| {});
             const ROUNDS: u32 = 5_000;
@@ -185,7 +163,7 @@ fn router_dealer_ping_pong_with_envelopes() {
 
 #[test]
 fn an_idle_receiver_then_a_flood() {
-    bounded(async {
+    run_within(LIMIT, async {
         let ctx = zmq::Context::new().unwrap();
         let (mut pull, push) = pair(&ctx, zmq::PULL, zmq::PUSH, "tcp", |_| {});
         const N: u32 = 100_000;
@@ -211,7 +189,7 @@ fn an_idle_receiver_then_a_flood() {
 fn messages_queued_before_registration_are_received_without_an_edge() {
     // tmq-style wrappers wait on the descriptor first: the edge for these
     // messages came (and was consumed) before the socket was registered.
-    bounded(async {
+    run_within(LIMIT, async {
         let ctx = zmq::Context::new().unwrap();
         let pull = ctx.socket(zmq::PULL).unwrap();
         pull.bind("inproc://queued-before").unwrap();
@@ -231,7 +209,7 @@ fn messages_queued_before_registration_are_received_without_an_edge() {
 
 #[test]
 fn back_pressure_makes_the_sender_wait_without_spinning() {
-    bounded(async {
+    run_within(LIMIT, async {
         let ctx = zmq::Context::new().unwrap();
         let (mut pull, mut push) = pair(&ctx, zmq::PULL, zmq::PUSH, "tcp", |s| {
             s.set_sndhwm(1).unwrap();
@@ -284,7 +262,7 @@ fn back_pressure_makes_the_sender_wait_without_spinning() {
 fn a_router_send_to_a_full_peer_waits_without_spinning() {
     // ROUTER_MANDATORY shows POLLOUT while some peer has room, yet a send to a
     // full peer gives EAGAIN: a wrapper that trusts the flag spins.
-    bounded(async {
+    run_within(LIMIT, async {
         let ctx = zmq::Context::new().unwrap();
         let router = ctx.socket(zmq::ROUTER).unwrap();
         router.set_router_mandatory(true).unwrap();
@@ -358,7 +336,7 @@ fn split_halves_send_and_receive_at_once_under_back_pressure() {
     // One edge serves both directions: a receive that consumes the edge meant
     // for the waiting sender must wake it.
     for transport in ["inproc", "tcp"] {
-        bounded(async move {
+        run_within(LIMIT, async move {
             let ctx = zmq::Context::new().unwrap();
             let (a, b) = pair(&ctx, zmq::PAIR, zmq::PAIR, transport, |s| {
                 s.set_sndhwm(2).unwrap();
@@ -392,7 +370,7 @@ fn split_halves_send_and_receive_at_once_under_back_pressure() {
 fn a_pending_receive_survives_other_calls_on_the_socket() {
     // Option reads through socket() process commands and so consume the edge a
     // waiting receive needs; dropping the SocketRef re-checks the waiters.
-    bounded(async {
+    run_within(LIMIT, async {
         let ctx = zmq::Context::new().unwrap();
         let (pull, push) = pair(&ctx, zmq::PULL, zmq::PUSH, "inproc", |_| {});
         let (mut rx, tx) = pull.split();
@@ -419,7 +397,7 @@ fn a_pending_receive_survives_other_calls_on_the_socket() {
 
 #[test]
 fn stream_sink_and_select() {
-    bounded(async {
+    run_within(LIMIT, async {
         let ctx = zmq::Context::new().unwrap();
         let (mut pull, mut push) = pair(&ctx, zmq::PULL, zmq::PUSH, "inproc", |_| {});
         let items: Vec<Multipart> = (0..100u32)
@@ -450,7 +428,7 @@ fn stream_sink_and_select() {
 
 #[test]
 fn context_shutdown_wakes_pending_futures_with_eterm() {
-    bounded(async {
+    run_within(LIMIT, async {
         let ctx = zmq::Context::new().unwrap();
         let (pull, push) = pair(&ctx, zmq::PULL, zmq::PUSH, "inproc", |s| {
             s.set_linger(0).unwrap();
@@ -493,7 +471,7 @@ fn context_shutdown_wakes_pending_futures_with_eterm() {
 fn drop_deregisters_before_close() {
     // After into_socket the descriptor is no longer registered: registering the
     // same socket again would fail (EEXIST from epoll) otherwise.
-    bounded(async {
+    run_within(LIMIT, async {
         let ctx = zmq::Context::new().unwrap();
         // Closed sockets are reaped in the background, so a churn of them can
         // outrun the default limit of 1023 live sockets.
@@ -568,7 +546,7 @@ fn thread_safe_sockets_are_refused_with_einval() {
 
 #[test]
 fn errors_complete_at_once() {
-    bounded(async {
+    run_within(LIMIT, async {
         let ctx = zmq::Context::new().unwrap();
         let (_rep, mut req) = pair(&ctx, zmq::REP, zmq::REQ, "inproc", |_| {});
         req.send("one").await.unwrap();
@@ -688,7 +666,7 @@ fn a_receive_spin_yields_between_tries_then_sleeps() {
 #[test]
 fn spinning_receives_on_a_split_socket_get_every_message() {
     const N: u32 = 20_000;
-    bounded(async {
+    run_within(LIMIT, async {
         let ctx = zmq::Context::new().unwrap();
         let (mut a, b) = pair(&ctx, zmq::PAIR, zmq::PAIR, "inproc", |_| {});
         a.set_recv_spin(Duration::from_micros(100));

@@ -6,31 +6,16 @@
 #![cfg(all(feature = "tokio", unix))]
 #![forbid(unsafe_code)]
 
-use std::future::Future;
+mod common;
+
 use std::time::Duration;
 
+use common::runtime::run_within;
 use zmq::tokio::AsyncSocket;
 use zmq::{Message, Multipart, SocketType};
 
+/// How long any one test may take before it counts as hung.
 const LIMIT: Duration = Duration::from_secs(300);
-
-fn bounded<F, T>(f: F) -> T
-where
-    F: Future<Output = T> + Send + 'static,
-    T: Send + 'static,
-{
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async move {
-        tokio::time::timeout(LIMIT, tokio::spawn(f))
-            .await
-            .expect("timed out: a lost wake-up or a deadlock")
-            .expect("the test task panicked")
-    })
-}
 
 fn endpoint(transport: &str, name: &str) -> String {
     match transport {
@@ -101,7 +86,7 @@ fn a_million_messages_of_mixed_sizes_over_8_pairs() {
         "inproc", "tcp", "ipc", "inproc", "tcp", "ipc", "inproc", "tcp",
     ];
     let started = std::time::Instant::now();
-    let results = bounded(async move {
+    let results = run_within(LIMIT, async move {
         let ctx = zmq::Context::new().unwrap();
         let mut tasks = Vec::new();
         for (p, transport) in transports.iter().enumerate() {
@@ -188,7 +173,7 @@ fn receives_cancelled_by_timeouts_lose_nothing() {
     // runnable for 50 us before it sleeps: cancelled while spinning too).
     for (transport, spin_us) in [("inproc", 0), ("tcp", 0), ("inproc", 50)] {
         let label = format!("{transport} (spin {spin_us} us)");
-        let (timeouts, yields) = bounded({
+        let (timeouts, yields) = run_within(LIMIT, {
             let label = label.clone();
             async move {
                 let ctx = zmq::Context::new().unwrap();
@@ -312,7 +297,7 @@ fn receives_cancelled_by_timeouts_lose_nothing() {
 fn sends_cancelled_by_timeouts_keep_their_message() {
     const N: u32 = 3_000;
     for transport in ["inproc", "tcp"] {
-        let cancelled = bounded(async move {
+        let cancelled = run_within(LIMIT, async move {
             let ctx = zmq::Context::new().unwrap();
             let (mut pull, mut push) = pair(
                 &ctx,

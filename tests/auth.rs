@@ -10,13 +10,15 @@
 #![forbid(unsafe_code)]
 
 mod common;
-use common::within;
+use common::curve;
+use common::net::{bind_loopback, millis};
+use common::{wait_for, within};
 
 use std::time::{Duration, Instant};
 
 use zmq::{
-    Authenticator, Context, Error, MonitorEvent, MonitorEvents, RecvFlags, SendFlags, Socket, PULL,
-    PUSH,
+    Authenticator, Context, CurveKeyPair, Error, MonitorEvent, MonitorEvents, RecvFlags, SendFlags,
+    Socket, PULL, PUSH,
 };
 
 /// How long a wait for something that must happen may take.
@@ -24,27 +26,13 @@ const PATIENCE: Duration = Duration::from_secs(30);
 /// The watchdog of each test body, in seconds.
 const WATCHDOG_S: u64 = 120;
 
-/// Waits (at most [`PATIENCE`]) until `cond` holds.
-fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + PATIENCE;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn curve_promised() -> bool {
-    cfg!(feature = "curve") || !zmq::sys::vendored()
-}
-
 /// A PULL server on `tcp://127.0.0.1:*`, set up by `security`, and its endpoint.
 fn server(ctx: &Context, security: impl FnOnce(&Socket)) -> (Socket, String) {
     let s = ctx.socket(PULL).unwrap();
     security(&s);
     s.set_linger(0).unwrap();
-    s.set_rcvtimeo(PATIENCE.as_millis() as i32).unwrap();
-    s.bind("tcp://127.0.0.1:*").unwrap();
-    let endpoint = s.get_last_endpoint().unwrap();
+    s.set_rcvtimeo(millis(PATIENCE)).unwrap();
+    let endpoint = bind_loopback(&s);
     (s, endpoint)
 }
 
@@ -78,14 +66,14 @@ fn expect_message(server: &Socket, text: &str) -> String {
 /// Waits until the authenticator has denied one more request than `before`,
 /// then checks that nothing reached `server`.
 fn expect_denied(auth: &Authenticator, before: u64, server: &Socket) {
-    wait_for("a ZAP denial", || auth.denied() > before);
+    wait_for("a ZAP denial", PATIENCE, || auth.denied() > before);
     server.set_rcvtimeo(300).unwrap();
     assert_eq!(
         server.recv_bytes(RecvFlags::empty()).unwrap_err(),
         Error::EAGAIN,
         "a denied client's message got through"
     );
-    server.set_rcvtimeo(PATIENCE.as_millis() as i32).unwrap();
+    server.set_rcvtimeo(millis(PATIENCE)).unwrap();
 }
 
 fn null_with_domain(domain: &'static str) -> impl FnOnce(&Socket) {
@@ -273,94 +261,69 @@ fn per_domain_password_tables() {
     });
 }
 
-struct CurveServer {
-    socket: Socket,
-    endpoint: String,
-    public: String,
+/// A CURVE server (PULL) with a new key pair, set up as [`server`] sets one up.
+fn curve_server(ctx: &Context, configure: impl FnOnce(&Socket)) -> curve::Server {
+    curve::server(ctx, PULL, PATIENCE, configure)
 }
 
-fn curve_server(ctx: &Context) -> CurveServer {
-    let (public, secret) = zmq::curve_keypair().unwrap();
-    let (socket, endpoint) = server(ctx, |s| {
-        s.set_curve_server(true).unwrap();
-        s.set_curve_secretkey(secret.as_bytes()).unwrap();
-    });
-    CurveServer {
-        socket,
-        endpoint,
-        public,
-    }
-}
-
-/// A CURVE client with a new key pair; returns it with its public key.
-fn curve_client_sends(ctx: &Context, server: &CurveServer, text: &str) -> (Socket, String) {
-    let (public, secret) = zmq::curve_keypair().unwrap();
-    let client = client_sends(ctx, &server.endpoint, text, |c| {
-        c.set_curve_serverkey(server.public.as_bytes()).unwrap();
-        c.set_curve_publickey(public.as_bytes()).unwrap();
-        c.set_curve_secretkey(secret.as_bytes()).unwrap();
-    });
-    (client, public)
+/// A CURVE client with a new key pair; returns it with its public key (Z85).
+fn curve_client_sends(ctx: &Context, server: &curve::Server, text: &str) -> (Socket, String) {
+    let keys = CurveKeyPair::new().unwrap();
+    let client = curve_client_with(ctx, server, &keys, text);
+    (client, keys.public_z85())
 }
 
 /// Like `curve_client_sends`, with a given key pair.
 fn curve_client_with(
     ctx: &Context,
-    server: &CurveServer,
-    keys: &(String, String),
+    server: &curve::Server,
+    keys: &CurveKeyPair,
     text: &str,
 ) -> Socket {
     client_sends(ctx, &server.endpoint, text, |c| {
-        c.set_curve_serverkey(server.public.as_bytes()).unwrap();
-        c.set_curve_publickey(keys.0.as_bytes()).unwrap();
-        c.set_curve_secretkey(keys.1.as_bytes()).unwrap();
+        curve::set_client(c, &server.keys.public, keys)
     })
 }
 
 #[test]
 fn curve_allow_list_and_any() {
-    if !curve_promised() {
-        assert!(!zmq::has("curve"));
+    if !curve::checked() {
         return;
     }
-    assert!(
-        zmq::has("curve"),
-        "this build promises CURVE but libzmq lacks it"
-    );
     within(Duration::from_secs(WATCHDOG_S), || {
         let ctx = Context::new().unwrap();
         let auth = Authenticator::start(&ctx).unwrap();
-        let srv = curve_server(&ctx);
+        let srv = curve_server(&ctx, |_| {});
 
         // No CURVE configuration: refused.
         let (_c0, _) = curve_client_sends(&ctx, &srv, "x");
         expect_denied(&auth, 0, &srv.socket);
 
-        let known = zmq::curve_keypair().unwrap();
-        let other = zmq::curve_keypair().unwrap();
-        auth.configure_curve("*", [known.0.as_str(), other.0.as_str()])
+        let known = CurveKeyPair::new().unwrap();
+        let other = CurveKeyPair::new().unwrap();
+        auth.configure_curve("*", [known.public_z85(), other.public_z85()])
             .unwrap();
         let _c1 = curve_client_with(&ctx, &srv, &known, "known key");
         // The user id is the client's public key in Z85.
-        assert_eq!(expect_message(&srv.socket, "known key"), known.0);
+        assert_eq!(expect_message(&srv.socket, "known key"), known.public_z85());
 
         let (_c2, _) = curve_client_sends(&ctx, &srv, "x");
         expect_denied(&auth, 1, &srv.socket);
 
         // Bad keys are refused and leave the policy as it was.
         assert_eq!(
-            auth.configure_curve("*", [known.0.as_str(), "too short"]),
+            auth.configure_curve("*", [known.public_z85().as_str(), "too short"]),
             Err(Error::EINVAL)
         );
-        let mut bad = known.0.clone().into_bytes();
+        let mut bad = known.public_z85().into_bytes();
         bad[0] = b' ';
         assert_eq!(auth.configure_curve("*", [bad]), Err(Error::EINVAL));
         let _c3 = curve_client_with(&ctx, &srv, &other, "other key");
-        assert_eq!(expect_message(&srv.socket, "other key"), other.0);
+        assert_eq!(expect_message(&srv.socket, "other key"), other.public_z85());
 
         // Any key that completes the handshake.
         auth.configure_curve_any("*");
-        let srv2 = curve_server(&ctx);
+        let srv2 = curve_server(&ctx, |_| {});
         let (_c4, public) = curve_client_sends(&ctx, &srv2, "any key");
         assert_eq!(expect_message(&srv2.socket, "any key"), public);
         assert_eq!((auth.allowed(), auth.denied(), auth.errors()), (3, 2, 0));
@@ -369,36 +332,31 @@ fn curve_allow_list_and_any() {
 
 #[test]
 fn curve_per_domain_with_binary_keys() {
-    if !curve_promised() {
+    if !curve::promised() {
         return;
     }
     within(Duration::from_secs(WATCHDOG_S), || {
         let ctx = Context::new().unwrap();
         let auth = Authenticator::start(&ctx).unwrap();
-        let known = zmq::curve_keypair().unwrap();
+        let known = CurveKeyPair::new().unwrap();
         // A 32-byte binary key, read back through a socket option.
         let probe = ctx.socket(PUSH).unwrap();
-        probe.set_curve_publickey(known.0.as_bytes()).unwrap();
+        probe
+            .set_curve_publickey(known.public_z85().as_bytes())
+            .unwrap();
         let binary = probe.get_curve_publickey().unwrap();
         assert_eq!(binary.len(), 32);
         auth.configure_curve("vault", [binary]).unwrap();
         auth.configure_curve_any("*");
 
-        let (public, secret) = zmq::curve_keypair().unwrap();
-        let (socket, endpoint) = server(&ctx, |s| {
-            s.set_curve_server(true).unwrap();
-            s.set_curve_secretkey(secret.as_bytes()).unwrap();
-            s.set_zap_domain("vault").unwrap();
-        });
-        let vault = CurveServer {
-            socket,
-            endpoint,
-            public,
-        };
+        let vault = curve_server(&ctx, |s| s.set_zap_domain("vault").unwrap());
         let (_stranger, _) = curve_client_sends(&ctx, &vault, "x");
         expect_denied(&auth, 0, &vault.socket);
         let _c = curve_client_with(&ctx, &vault, &known, "in the vault");
-        assert_eq!(expect_message(&vault.socket, "in the vault"), known.0);
+        assert_eq!(
+            expect_message(&vault.socket, "in the vault"),
+            known.public_z85()
+        );
     });
 }
 
@@ -487,7 +445,7 @@ fn context_shutdown_ends_the_thread() {
         let ctx = Context::new().unwrap();
         let auth = Authenticator::start(&ctx).unwrap();
         ctx.shutdown().unwrap();
-        wait_for("the ZAP thread to end", || !auth.is_running());
+        wait_for("the ZAP thread to end", PATIENCE, || !auth.is_running());
         auth.stop().unwrap();
         assert_eq!(Authenticator::start(&ctx).unwrap_err(), Error::ETERM);
 
@@ -495,7 +453,7 @@ fn context_shutdown_ends_the_thread() {
         let ctx = Context::new().unwrap();
         let auth = Authenticator::start(&ctx).unwrap();
         ctx.term().unwrap();
-        wait_for("the ZAP thread to end", || !auth.is_running());
+        wait_for("the ZAP thread to end", PATIENCE, || !auth.is_running());
         drop(auth);
     });
 }
@@ -513,7 +471,7 @@ fn malformed_requests_are_answered_or_dropped() {
         let auth = Authenticator::start(&ctx).unwrap();
         auth.configure_plain("*", [("u", "p")]);
         let req = ctx.socket(zmq::REQ).unwrap();
-        req.set_rcvtimeo(PATIENCE.as_millis() as i32).unwrap();
+        req.set_rcvtimeo(millis(PATIENCE)).unwrap();
         req.set_linger(0).unwrap();
         req.connect(zmq::ZAP_ENDPOINT).unwrap();
 
@@ -581,7 +539,7 @@ fn malformed_requests_are_answered_or_dropped() {
             .send_multipart(["", "1.0"], SendFlags::empty())
             .unwrap();
         dealer.send("", SendFlags::empty()).unwrap();
-        wait_for("three dropped requests", || auth.errors() == 9);
+        wait_for("three dropped requests", PATIENCE, || auth.errors() == 9);
         assert_eq!(
             dealer.recv_bytes(RecvFlags::empty()).unwrap_err(),
             Error::EAGAIN

@@ -5,42 +5,18 @@
 //! These tests need CURVE, which every build of CI has; they fail without it.
 #![forbid(unsafe_code)]
 
+mod common;
+
 use std::fs;
 #[cfg(unix)]
 use std::path::Path;
-use std::path::PathBuf;
 use std::time::Duration;
 
+use common::fs::TempDir;
 use zmq::{
     Authenticator, Certificate, CertificateErrorKind as Kind, CertificateStore, Context,
     MonitorEvent, MonitorEvents, RecvFlags, SendFlags,
 };
-
-/// A fresh directory under the system's temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!(
-            "zmq-rs-cert-{name}-{}-{:?}",
-            std::process::id(),
-            std::thread::current().id()
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 fn require_curve() {
     assert!(zmq::has("curve"), "these tests need a libzmq with CURVE");
@@ -65,10 +41,10 @@ fn save_and_load_round_trip_with_a_private_secret_file() {
     let mut cert = Certificate::new().unwrap();
     cert.set_meta("name", "server one").unwrap();
     cert.set_meta("email", "ops@example.com").unwrap();
-    let public_path = dir.path("server.key");
+    let public_path = dir.join("server.key");
     cert.save(&public_path).unwrap();
     let secret_path = Certificate::secret_path(&public_path);
-    assert_eq!(secret_path, dir.path("server.key_secret"));
+    assert_eq!(secret_path, dir.join("server.key_secret"));
     #[cfg(unix)]
     assert_eq!(mode(&secret_path), 0o600, "secret file is owner-only");
 
@@ -114,7 +90,7 @@ fn save_and_load_round_trip_with_a_private_secret_file() {
 fn saving_over_a_loose_secret_file_leaves_it_owner_only() {
     require_curve();
     let dir = TempDir::new("overwrite");
-    let path = dir.path("c.key_secret");
+    let path = dir.join("c.key_secret");
     fs::write(&path, "old").unwrap();
     chmod(&path, 0o666);
     let cert = Certificate::new().unwrap();
@@ -122,7 +98,7 @@ fn saving_over_a_loose_secret_file_leaves_it_owner_only() {
     assert_eq!(mode(&path), 0o600);
     assert_eq!(Certificate::load(&path).unwrap(), cert);
     // No temporary file is left behind.
-    let names: Vec<_> = fs::read_dir(&dir.0)
+    let names: Vec<_> = fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
@@ -130,11 +106,11 @@ fn saving_over_a_loose_secret_file_leaves_it_owner_only() {
     // A public certificate has no secret file to write.
     let public = Certificate::from_public_key(*cert.public_key());
     assert_eq!(
-        public.save_secret(dir.path("x_secret")).unwrap_err().kind(),
+        public.save_secret(dir.join("x_secret")).unwrap_err().kind(),
         Kind::MissingKey
     );
-    public.save(dir.path("only-public.key")).unwrap();
-    assert!(!dir.path("only-public.key_secret").exists());
+    public.save(dir.join("only-public.key")).unwrap();
+    assert!(!dir.join("only-public.key_secret").exists());
 }
 
 #[test]
@@ -182,7 +158,7 @@ fn bad_files_give_clear_errors() {
         ),
     ];
     for (name, text, kind, words) in cases {
-        let path = dir.path(name);
+        let path = dir.join(name);
         fs::write(&path, text).unwrap();
         let err = Certificate::load(&path).unwrap_err();
         let shown = err.to_string();
@@ -193,21 +169,21 @@ fn bad_files_give_clear_errors() {
         let io: std::io::Error = err.into();
         assert_eq!(io.kind(), std::io::ErrorKind::InvalidData);
     }
-    let missing = Certificate::load(dir.path("absent.key")).unwrap_err();
+    let missing = Certificate::load(dir.join("absent.key")).unwrap_err();
     assert_eq!(missing.kind(), Kind::Io);
     assert_eq!(
         missing.io_error().unwrap().kind(),
         std::io::ErrorKind::NotFound
     );
     assert!(missing.to_string().contains("absent.key"));
-    assert_eq!(Certificate::load(&dir.0).unwrap_err().kind(), Kind::Io);
-    let huge = fs::File::create(dir.path("huge.key")).unwrap();
+    assert_eq!(Certificate::load(dir.path()).unwrap_err().kind(), Kind::Io);
+    let huge = fs::File::create(dir.join("huge.key")).unwrap();
     huge.set_len(2 << 20).unwrap(); // sparse: nothing is written
-    let err = Certificate::load(dir.path("huge.key")).unwrap_err();
+    let err = Certificate::load(dir.join("huge.key")).unwrap_err();
     assert!(err.to_string().contains("too large"), "{err}");
-    fs::write(dir.path("binary.key"), [0xff, 0xfe, 0]).unwrap();
+    fs::write(dir.join("binary.key"), [0xff, 0xfe, 0]).unwrap();
     assert_eq!(
-        Certificate::load(dir.path("binary.key"))
+        Certificate::load(dir.join("binary.key"))
             .unwrap_err()
             .kind(),
         Kind::Io
@@ -220,7 +196,7 @@ fn a_secret_file_others_can_read_is_refused() {
     require_curve();
     let dir = TempDir::new("perms");
     let cert = Certificate::new().unwrap();
-    let path = dir.path("c.key_secret");
+    let path = dir.join("c.key_secret");
     cert.save_secret(&path).unwrap();
     for (bits, ok) in [
         (0o600, true),
@@ -249,9 +225,9 @@ fn a_secret_file_others_can_read_is_refused() {
         }
     }
     // A public file may be world-readable.
-    cert.save_public(dir.path("c.key")).unwrap();
-    chmod(&dir.path("c.key"), 0o644);
-    Certificate::load(dir.path("c.key")).unwrap();
+    cert.save_public(dir.join("c.key")).unwrap();
+    chmod(&dir.join("c.key"), 0o644);
+    Certificate::load(dir.join("c.key")).unwrap();
 }
 
 #[test]
@@ -291,14 +267,14 @@ fn a_store_reads_the_public_certificates_of_a_directory() {
     let dir = TempDir::new("store");
     let certs: Vec<Certificate> = (0..3).map(|_| Certificate::new().unwrap()).collect();
     for (i, cert) in certs.iter().enumerate() {
-        cert.save(dir.path(&format!("client{i}.key"))).unwrap();
+        cert.save(dir.join(&format!("client{i}.key"))).unwrap();
     }
     // Hidden files and subdirectories are not read; secret files not opened
     // (this one would not even parse).
-    fs::write(dir.path(".editor-swap"), "junk").unwrap();
-    fs::write(dir.path("broken_secret"), "junk").unwrap();
-    fs::create_dir(dir.path("subdir")).unwrap();
-    let mut store = CertificateStore::load(&dir.0).unwrap();
+    fs::write(dir.join(".editor-swap"), "junk").unwrap();
+    fs::write(dir.join("broken_secret"), "junk").unwrap();
+    fs::create_dir(dir.join("subdir")).unwrap();
+    let mut store = CertificateStore::load(dir.path()).unwrap();
     assert_eq!(store.len(), 3);
     for cert in &certs {
         let found = store.get(cert.public_key()).unwrap();
@@ -308,27 +284,27 @@ fn a_store_reads_the_public_certificates_of_a_directory() {
 
     // A stray file that is no certificate: an error naming it; the store keeps
     // what it had.
-    fs::write(dir.path("README"), "not a certificate\n").unwrap();
+    fs::write(dir.join("README"), "not a certificate\n").unwrap();
     let err = store.reload().unwrap_err();
     assert!(err.to_string().contains("README"), "{err}");
     assert_eq!(store.len(), 3);
-    fs::remove_file(dir.path("README")).unwrap();
+    fs::remove_file(dir.join("README")).unwrap();
 
     // The same key twice.
-    certs[0].save_public(dir.path("copy.key")).unwrap();
+    certs[0].save_public(dir.join("copy.key")).unwrap();
     let err = store.reload().unwrap_err();
     assert_eq!(err.kind(), Kind::Duplicate);
-    fs::remove_file(dir.path("copy.key")).unwrap();
+    fs::remove_file(dir.join("copy.key")).unwrap();
 
     // Removing and adding certificates shows on reload.
-    fs::remove_file(dir.path("client0.key")).unwrap();
+    fs::remove_file(dir.join("client0.key")).unwrap();
     let newcomer = Certificate::new().unwrap();
-    newcomer.save_public(dir.path("newcomer.key")).unwrap();
+    newcomer.save_public(dir.join("newcomer.key")).unwrap();
     store.reload().unwrap();
     assert_eq!(store.len(), 3);
     assert!(!store.contains(certs[0].public_key()));
     assert!(store.contains(newcomer.public_key()));
-    assert!(CertificateStore::load(dir.path("absent")).is_err());
+    assert!(CertificateStore::load(dir.join("absent")).is_err());
 }
 
 /// A CURVE PUSH client with `cert` trying a server; returns whether its message
@@ -378,12 +354,15 @@ fn the_authenticator_admits_a_directorys_clients_and_reloads_it() {
     alice.set_meta("team", "blue").unwrap();
     // A reserved name is not passed on (libzmq checks Socket-Type itself).
     alice.set_meta("Socket-Type", "ROUTER").unwrap();
-    alice.save(dir.path("alice.key")).unwrap();
+    alice.save(dir.join("alice.key")).unwrap();
     let bob = Certificate::new().unwrap();
 
     let ctx = Context::new().unwrap();
     let auth = Authenticator::start(&ctx).unwrap();
-    assert_eq!(auth.configure_curve_certificates("*", &dir.0).unwrap(), 1);
+    assert_eq!(
+        auth.configure_curve_certificates("*", dir.path()).unwrap(),
+        1
+    );
     let server_cert = Certificate::new().unwrap();
     let server = ctx.socket(zmq::PULL).unwrap();
     let monitor = server
@@ -403,24 +382,24 @@ fn the_authenticator_admits_a_directorys_clients_and_reloads_it() {
     assert!(try_client(&ctx, &server, &monitor, &server_cert, &bob).is_none());
 
     // Bob's certificate arrives: refused until the reload, admitted after it.
-    bob.save_public(dir.path("bob.key")).unwrap();
+    bob.save_public(dir.join("bob.key")).unwrap();
     assert!(try_client(&ctx, &server, &monitor, &server_cert, &bob).is_none());
     assert_eq!(auth.reload_certificates().unwrap(), 2);
     assert!(try_client(&ctx, &server, &monitor, &server_cert, &bob).is_some());
 
     // A broken file: the reload fails, naming it, and the lists stay as they were.
     fs::write(
-        dir.path("broken.key"),
+        dir.join("broken.key"),
         "curve\n    public-key = \"short\"\n",
     )
     .unwrap();
     let err = auth.reload_certificates().unwrap_err();
     assert!(err.to_string().contains("broken.key"), "{err}");
     assert!(try_client(&ctx, &server, &monitor, &server_cert, &bob).is_some());
-    fs::remove_file(dir.path("broken.key")).unwrap();
+    fs::remove_file(dir.join("broken.key")).unwrap();
 
     // Alice's certificate is withdrawn: new connections from her are refused.
-    fs::remove_file(dir.path("alice.key")).unwrap();
+    fs::remove_file(dir.join("alice.key")).unwrap();
     assert_eq!(auth.reload_certificates().unwrap(), 1);
     assert!(try_client(&ctx, &server, &monitor, &server_cert, &alice).is_none());
     assert_eq!((auth.allowed(), auth.denied()), (3, 3));

@@ -2,59 +2,34 @@
 //! build that promises it (the `curve` feature in vendored mode, or a system libzmq).
 #![forbid(unsafe_code)]
 
-use zmq::{Context, Error, RecvFlags, SendFlags, REP, REQ};
+mod common;
 
-fn curve_promised() -> bool {
-    cfg!(feature = "curve") || !zmq::sys::vendored()
-}
+use std::time::Duration;
+
+use common::curve;
+use common::net::millis;
+use zmq::{Context, CurveKeyPair, Error, RecvFlags, SendFlags, REP, REQ};
 
 #[test]
 fn curve_is_available_when_promised() {
-    if curve_promised() {
-        assert!(
-            zmq::has("curve"),
-            "this build promises CURVE but libzmq lacks it"
-        );
+    if curve::checked() {
         let (public, secret) = zmq::curve_keypair().expect("zmq_curve_keypair");
         assert_eq!((public.len(), secret.len()), (40, 40));
         assert_ne!(public, secret);
     } else {
-        assert!(!zmq::has("curve"));
         assert_eq!(zmq::curve_keypair().unwrap_err(), Error::ENOTSUP);
     }
 }
 
-struct CurveServer {
-    socket: zmq::Socket,
-    public: String,
-    endpoint: String,
-}
+/// How long a receive that must succeed may wait.
+const PATIENCE: Duration = Duration::from_secs(10);
 
-fn curve_server(ctx: &Context) -> CurveServer {
-    let (public, secret) = zmq::curve_keypair().unwrap();
-    let socket = ctx.socket(REP).unwrap();
-    socket.set_curve_server(true).unwrap();
-    socket.set_curve_secretkey(secret.as_bytes()).unwrap();
-    socket.set_rcvtimeo(10_000).unwrap();
-    socket.bind("tcp://127.0.0.1:*").unwrap();
-    let endpoint = socket.get_last_endpoint().unwrap();
-    CurveServer {
-        socket,
-        public,
-        endpoint,
-    }
-}
-
-fn curve_client(ctx: &Context, server_public: &str, endpoint: &str) -> zmq::Socket {
-    let (public, secret) = zmq::curve_keypair().unwrap();
+/// A REQ client of `server_public` with a new key pair, connected to `endpoint`.
+fn curve_client(ctx: &Context, server_public: &[u8], endpoint: &str) -> zmq::Socket {
     let client = ctx.socket(REQ).unwrap();
-    client
-        .set_curve_serverkey(server_public.as_bytes())
-        .unwrap();
-    client.set_curve_publickey(public.as_bytes()).unwrap();
-    client.set_curve_secretkey(secret.as_bytes()).unwrap();
+    curve::set_client(&client, server_public, &CurveKeyPair::new().unwrap());
     client.set_linger(0).unwrap();
-    client.set_rcvtimeo(10_000).unwrap();
+    client.set_rcvtimeo(millis(PATIENCE)).unwrap();
     client.connect(endpoint).unwrap();
     client
 }
@@ -73,10 +48,10 @@ fn round_trip(server: &zmq::Socket, client: &zmq::Socket, text: &str) {
 
 #[test]
 fn curve_req_rep_round_trip() {
-    assert!(curve_promised(), "CURVE is required in this build");
+    assert!(curve::promised(), "CURVE is required in this build");
     let ctx = Context::new().unwrap();
-    let server = curve_server(&ctx);
-    let client = curve_client(&ctx, &server.public, &server.endpoint);
+    let server = curve::server(&ctx, REP, PATIENCE, |_| {});
+    let client = curve_client(&ctx, &server.keys.public, &server.endpoint);
     assert_eq!(
         server.socket.get_mechanism().unwrap(),
         zmq::Mechanism::Curve
@@ -89,11 +64,11 @@ fn curve_req_rep_round_trip() {
 
 #[test]
 fn curve_client_with_the_wrong_server_key_gets_nothing_through() {
-    assert!(curve_promised(), "CURVE is required in this build");
+    assert!(curve::promised(), "CURVE is required in this build");
     let ctx = Context::new().unwrap();
-    let server = curve_server(&ctx);
-    let (wrong_public, _) = zmq::curve_keypair().unwrap();
-    let intruder = curve_client(&ctx, &wrong_public, &server.endpoint);
+    let server = curve::server(&ctx, REP, PATIENCE, |_| {});
+    let wrong = CurveKeyPair::new().unwrap();
+    let intruder = curve_client(&ctx, &wrong.public, &server.endpoint);
     intruder
         .send("should not arrive", SendFlags::empty())
         .unwrap();
@@ -104,7 +79,7 @@ fn curve_client_with_the_wrong_server_key_gets_nothing_through() {
     );
     drop(intruder);
     // The server still serves a client that has its real key.
-    server.socket.set_rcvtimeo(10_000).unwrap();
-    let client = curve_client(&ctx, &server.public, &server.endpoint);
+    server.socket.set_rcvtimeo(millis(PATIENCE)).unwrap();
+    let client = curve_client(&ctx, &server.keys.public, &server.endpoint);
     round_trip(&server.socket, &client, "welcome");
 }

@@ -3,6 +3,8 @@
 //! feature in vendored mode, or a system libzmq) and it is missing.
 #![forbid(unsafe_code)]
 
+mod common;
+
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,6 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use common::curve;
+use common::net::bind_loopback;
 use zmq::{
     curve_public, z85_decode, z85_encode, Context, CurveKeyPair, Error, RecvFlags, SendFlags, REP,
     REQ,
@@ -21,18 +25,6 @@ const PATIENCE_MS: i32 = 30_000;
 
 const ALPHABET: &[u8] =
     b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
-
-/// Whether CURVE is there; fails the test when the build promises it and it is not.
-fn curve_available() -> bool {
-    let promised = cfg!(feature = "curve") || !zmq::sys::vendored();
-    if promised {
-        assert!(
-            zmq::has("curve"),
-            "this build promises CURVE but libzmq lacks it"
-        );
-    }
-    zmq::has("curve")
-}
 
 /// Deterministic "random-ish" bytes (xorshift64).
 fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
@@ -140,7 +132,7 @@ fn groups_above_u32_max_are_einval() {
 
 #[test]
 fn curve_keys_derive_and_decode_consistently() {
-    if !curve_available() {
+    if !curve::checked() {
         assert_eq!(CurveKeyPair::new().unwrap_err(), Error::ENOTSUP);
         assert_eq!(
             CurveKeyPair::from_secret([1; 32]).unwrap_err(),
@@ -211,7 +203,7 @@ fn debug_shows_the_public_key_and_hides_the_secret() {
 
 #[test]
 fn key_pairs_secure_a_req_rep_round_trip() {
-    if !curve_available() {
+    if !curve::checked() {
         return; // curve_keys_derive_and_decode_consistently checked ENOTSUP.
     }
     let server_keys = CurveKeyPair::new().unwrap();
@@ -370,14 +362,12 @@ fn relayed_exchange(curve: bool) -> (Vec<u8>, Vec<u8>) {
     server.set_rcvtimeo(PATIENCE_MS).unwrap();
     let server_keys = if curve {
         let keys = CurveKeyPair::new().unwrap();
-        server.set_curve_server(true).unwrap();
-        server.set_curve_secretkey(&keys.secret).unwrap();
+        curve::set_server(&server, &keys);
         Some(keys)
     } else {
         None
     };
-    server.bind("tcp://127.0.0.1:*").unwrap();
-    let endpoint = server.get_last_endpoint().unwrap();
+    let endpoint = bind_loopback(&server);
     let port: u16 = endpoint.rsplit(':').next().unwrap().parse().unwrap();
     let relay = Relay::start(port);
 
@@ -385,10 +375,7 @@ fn relayed_exchange(curve: bool) -> (Vec<u8>, Vec<u8>) {
     client.set_linger(0).unwrap();
     client.set_rcvtimeo(PATIENCE_MS).unwrap();
     if let Some(server_keys) = &server_keys {
-        let keys = CurveKeyPair::new().unwrap();
-        client.set_curve_serverkey(&server_keys.public).unwrap();
-        client.set_curve_publickey(&keys.public).unwrap();
-        client.set_curve_secretkey(&keys.secret).unwrap();
+        curve::set_client(&client, &server_keys.public, &CurveKeyPair::new().unwrap());
     }
     client
         .connect(&format!("tcp://127.0.0.1:{}", relay.port))
@@ -418,7 +405,7 @@ fn curve_keeps_the_plaintext_off_the_wire_and_null_does_not() {
     assert!(contains(&to_server, SECRET), "the relay missed the request");
     assert!(contains(&to_client, SECRET), "the relay missed the reply");
 
-    if !curve_available() {
+    if !curve::checked() {
         return;
     }
     let (to_server, to_client) = relayed_exchange(true);

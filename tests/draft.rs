@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 mod common;
+use common::net::{bind_loopback, free_udp_port, free_udp_ports};
 use common::within;
 
 use std::collections::{BTreeSet, HashSet};
@@ -23,27 +24,6 @@ use zmq::{
 
 /// How long a receive that should succeed may wait.
 const PATIENCE_MS: i32 = 5_000;
-
-/// Binds `socket` to an ephemeral TCP port on the loopback and returns the endpoint.
-fn bind_tcp(socket: &Socket) -> String {
-    socket.bind("tcp://127.0.0.1:*").unwrap();
-    socket.get_last_endpoint().unwrap()
-}
-
-/// `n` distinct free UDP ports on the loopback. libzmq cannot bind `udp://...:*` to an
-/// ephemeral port and report it (the last endpoint keeps the `*`), so the ports are
-/// chosen by binding std sockets to port 0 and releasing them. Between the release
-/// and libzmq's bind another process could take a port: a tiny race, which would
-/// show as a failed test (nothing arrives), never a hang.
-fn free_udp_ports(n: usize) -> Vec<u16> {
-    let sockets: Vec<_> = (0..n)
-        .map(|_| std::net::UdpSocket::bind("127.0.0.1:0").unwrap())
-        .collect();
-    sockets
-        .iter()
-        .map(|s| s.local_addr().unwrap().port())
-        .collect()
-}
 
 /// A message carrying `body`, sent to `group`.
 fn group_msg(group: &str, body: &str) -> Message {
@@ -207,7 +187,7 @@ fn server_and_clients_request_reply_over_tcp() {
     within(Duration::from_secs(30), || {
         let ctx = Context::new().unwrap();
         let server = ctx.socket(SERVER).unwrap();
-        let endpoint = bind_tcp(&server);
+        let endpoint = bind_loopback(&server);
         server_client_round_trip(&ctx, &server, &endpoint);
     });
 }
@@ -397,7 +377,7 @@ fn radio_dish_groups_over_tcp() {
     within(Duration::from_secs(60), || {
         let ctx = Context::new().unwrap();
         let dish = ctx.socket(DISH).unwrap();
-        let endpoint = bind_tcp(&dish);
+        let endpoint = bind_loopback(&dish);
         let radio = ctx.socket(RADIO).unwrap();
         radio.connect(&endpoint).unwrap();
         radio_dish_groups(&radio, &dish);
@@ -420,7 +400,7 @@ fn radio_dish_groups_over_inproc() {
 fn radio_dish_groups_over_udp() {
     within(Duration::from_secs(60), || {
         let ctx = Context::new().unwrap();
-        let port = free_udp_ports(1)[0];
+        let port = free_udp_port("127.0.0.1");
         let endpoint = format!("udp://127.0.0.1:{port}");
         let dish = ctx.socket(DISH).unwrap();
         // A DISH on udp:// takes the risk of hostile datagrams (SECURITY.md) only
@@ -478,7 +458,7 @@ fn scatter_round_robins_to_its_gatherers() {
         let scatter = ctx.thread_safe_socket(ThreadSafeType::Scatter).unwrap();
         // Connecting makes both pipes at once, so the rotation starts with both.
         for g in &gathers {
-            let endpoint = bind_tcp(g);
+            let endpoint = bind_loopback(g);
             scatter.connect(&endpoint).unwrap();
         }
         for i in 0..10 {
@@ -515,7 +495,7 @@ fn scatter_round_robins_to_its_gatherers() {
 fn dgram_exchanges_datagrams_with_peer_addresses() {
     within(Duration::from_secs(30), || {
         let ctx = Context::new().unwrap();
-        let ports = free_udp_ports(2);
+        let ports = free_udp_ports("127.0.0.1", 2);
         let a = ctx.socket(DGRAM).unwrap();
         a.bind(&format!("udp://127.0.0.1:{}", ports[0])).unwrap();
         let b = ctx.socket(DGRAM).unwrap();
@@ -591,7 +571,7 @@ fn dgram_sends_before_bind_are_eagain_not_a_crash() {
         assert_eq!(d.send_msg(&mut single, SNDMORE).unwrap_err(), Error::EINVAL);
         assert_eq!(single, "kept");
         // Once bound, it sends (to a port nobody listens on: the datagram is lost).
-        let port = free_udp_ports(1)[0];
+        let port = free_udp_port("127.0.0.1");
         d.bind(&format!("udp://127.0.0.1:{port}")).unwrap();
         d.send_multipart(["127.0.0.1:9", "body"], SendFlags::empty())
             .unwrap();
@@ -621,7 +601,7 @@ fn peers_connect_and_route_by_routing_id() {
     within(Duration::from_secs(30), || {
         let ctx = Context::new().unwrap();
         let a = ctx.thread_safe_socket(ThreadSafeType::Peer).unwrap();
-        let endpoint = bind_tcp(&a);
+        let endpoint = bind_loopback(&a);
         a.set_rcvtimeo(PATIENCE_MS).unwrap();
         let b = ctx.thread_safe_socket(ThreadSafeType::Peer).unwrap();
         b.set_rcvtimeo(PATIENCE_MS).unwrap();
@@ -730,7 +710,7 @@ fn one_server_shared_by_four_threads_receives_each_message_once() {
     within(Duration::from_secs(60), || {
         let ctx = Context::new().unwrap();
         let server = ctx.thread_safe_socket(ThreadSafeType::Server).unwrap();
-        let endpoint = bind_tcp(&server);
+        let endpoint = bind_loopback(&server);
         // Short, so idle receivers notice when everything has arrived.
         server.set_rcvtimeo(50).unwrap();
         let clients: Vec<Socket> = (0..CLIENTS)
@@ -1006,7 +986,7 @@ fn zero_copy_recv_decides_whether_frames_share_the_receive_buffer() {
             let receiving = Context::new().unwrap();
             receiving.set_zero_copy_recv(zero_copy).unwrap();
             let pull = receiving.socket(zmq::PULL).unwrap();
-            let endpoint = bind_tcp(&pull);
+            let endpoint = bind_loopback(&pull);
             pull.set_rcvtimeo(PATIENCE_MS).unwrap();
             let sending = Context::new().unwrap();
             let push = sending.socket(zmq::PUSH).unwrap();
@@ -1092,7 +1072,7 @@ fn router_peer_state_reports_writable_peers_and_unknown_ids() {
     within(Duration::from_secs(30), || {
         let ctx = Context::new().unwrap();
         let router = ctx.socket(zmq::ROUTER).unwrap();
-        let endpoint = bind_tcp(&router);
+        let endpoint = bind_loopback(&router);
         let dealer = ctx.socket(DEALER).unwrap();
         dealer.set_routing_id(b"d1").unwrap();
         dealer.connect(&endpoint).unwrap();

@@ -3,15 +3,16 @@
 //!
 //! Every dangerous scenario runs in a child process ([`common::child`]), so that an
 //! abort fails one test instead of the whole binary. Most cases come in a pair:
-//! a **control** that makes the raw libzmq call through `zmq::sys` and shows the
-//! process crash (or hang), which proves that the danger is real in the linked
-//! libzmq, and the same scenario through the safe API, which must end cleanly with an
-//! error. The controls are the only `unsafe` code here, each with its SAFETY note.
+//! a **control** that makes the raw libzmq call (through `tests/raw`, shared with
+//! `tests/hardening_audit.rs`, or `zmq::sys` directly) and shows the process crash
+//! (or hang), which proves that the danger is real in the linked libzmq, and the
+//! same scenario through the safe API, which must end cleanly with an error. The
+//! controls are the only `unsafe` code here, each with its SAFETY note.
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod common;
+mod raw;
 
-use std::ffi::CString;
 use std::time::Duration;
 
 use common::child::isolated;
@@ -19,7 +20,7 @@ use common::child::isolated;
 use common::child::isolated_unprivileged;
 #[cfg(feature = "draft")]
 use common::child::isolated_within;
-use zmq::{Context, Error, Message, RecvFlags, SendFlags, Socket, SNDMORE};
+use zmq::{Context, Error, Message, RecvFlags, SendFlags, SNDMORE};
 
 /// The harness itself: a panic in the child is a test failure (exit code 101)...
 #[test]
@@ -34,67 +35,6 @@ fn child_harness_sees_an_abort() {
     let outcome = isolated("child_harness_sees_an_abort", || std::process::abort());
     outcome.assert_crashed();
     assert!(!outcome.clean());
-}
-
-/// `zmq_send` straight through the C API, past every check of the safe layer.
-fn raw_send(socket: &Socket, data: &[u8], flags: SendFlags) -> i32 {
-    // SAFETY: a live socket used by this thread only, and data.len() readable bytes.
-    unsafe {
-        zmq::sys::zmq_send(
-            socket.as_raw(),
-            data.as_ptr().cast(),
-            data.len(),
-            flags.bits(),
-        )
-    }
-}
-
-/// `zmq_recv` straight through the C API.
-fn raw_recv(socket: &Socket, buf: &mut [u8]) -> i32 {
-    // SAFETY: a live socket used by this thread only, and buf.len() writable bytes.
-    unsafe { zmq::sys::zmq_recv(socket.as_raw(), buf.as_mut_ptr().cast(), buf.len(), 0) }
-}
-
-/// `zmq_setsockopt` of an int straight through the C API.
-#[cfg(any(unix, feature = "draft"))]
-fn raw_set_int(socket: &Socket, option: i32, value: i32) -> i32 {
-    // SAFETY: a live socket and a live int of the size given.
-    unsafe {
-        zmq::sys::zmq_setsockopt(
-            socket.as_raw(),
-            option,
-            (&value as *const i32).cast(),
-            std::mem::size_of::<i32>(),
-        )
-    }
-}
-
-/// `zmq_setsockopt` of bytes straight through the C API.
-fn raw_set_bytes(socket: &Socket, option: i32, value: &[u8]) -> i32 {
-    // SAFETY: a live socket and value.len() readable bytes.
-    unsafe { zmq::sys::zmq_setsockopt(socket.as_raw(), option, value.as_ptr().cast(), value.len()) }
-}
-
-/// `zmq_connect` straight through the C API.
-fn raw_connect(socket: &Socket, endpoint: &str) -> i32 {
-    let endpoint = CString::new(endpoint).unwrap();
-    // SAFETY: a live socket and a NUL-terminated string.
-    unsafe { zmq::sys::zmq_connect(socket.as_raw(), endpoint.as_ptr()) }
-}
-
-/// `zmq_bind` straight through the C API.
-#[cfg(any(unix, feature = "draft"))]
-fn raw_bind(socket: &Socket, endpoint: &str) -> i32 {
-    let endpoint = CString::new(endpoint).unwrap();
-    // SAFETY: a live socket and a NUL-terminated string.
-    unsafe { zmq::sys::zmq_bind(socket.as_raw(), endpoint.as_ptr()) }
-}
-
-/// `zmq_ctx_set` straight through the C API.
-#[cfg(target_os = "linux")]
-fn raw_ctx_set(ctx: &Context, option: i32, value: i32) -> i32 {
-    // SAFETY: a live context.
-    unsafe { zmq::sys::zmq_ctx_set(ctx.as_raw(), option, value) }
 }
 
 // ---------------------------------------------------------------------------------
@@ -112,11 +52,11 @@ fn conflate_multipart_control_aborts() {
         let pull = ctx.socket(zmq::PULL).unwrap();
         pull.set_conflate(true).unwrap();
         pull.connect("inproc://conflate-control").unwrap();
-        assert_eq!(raw_send(&push, b"first", SNDMORE), 5);
+        assert_eq!(raw::send(&push, b"first", SNDMORE), 5);
         let mut buf = [0u8; 16];
-        assert_eq!(raw_recv(&pull, &mut buf), 5);
+        assert_eq!(raw::recv(&pull, &mut buf), 5);
         // The rest of the message is missing: libzmq asserts.
-        raw_recv(&pull, &mut buf);
+        raw::recv(&pull, &mut buf);
     });
     outcome.assert_crashed();
     assert!(outcome.stderr.contains("fq.cpp"), "{}", outcome.stderr);
@@ -191,8 +131,7 @@ fn conflating_pull_survives_a_multipart_peer_on_tcp() {
         let pull = ctx.socket(zmq::PULL).unwrap();
         pull.set_conflate(true).unwrap();
         pull.set_rcvtimeo(100).unwrap();
-        pull.bind("tcp://127.0.0.1:*").unwrap();
-        let endpoint = pull.get_last_endpoint().unwrap();
+        let endpoint = common::net::bind_loopback(&pull);
         let peer = std::thread::spawn(move || {
             let ctx = Context::new().unwrap();
             let push = ctx.socket(zmq::PUSH).unwrap();
@@ -290,10 +229,10 @@ fn duplicate_connect_routing_id_control_aborts() {
         let router = ctx.socket(zmq::ROUTER).unwrap();
         for endpoint in ["inproc://rid-control-a", "inproc://rid-control-b"] {
             assert_eq!(
-                raw_set_bytes(&router, zmq::sys::ZMQ_CONNECT_ROUTING_ID, b"peer"),
+                raw::set_bytes(&router, zmq::sys::ZMQ_CONNECT_ROUTING_ID, b"peer"),
                 0
             );
-            raw_connect(&router, endpoint);
+            raw::connect(&router, endpoint);
         }
     });
     outcome.assert_crashed();
@@ -351,8 +290,7 @@ fn connect_routing_id_taken_by_a_remote_peer() {
         let ctx = Context::new().unwrap();
         let router = ctx.socket(zmq::ROUTER).unwrap();
         router.set_rcvtimeo(10_000).unwrap();
-        router.bind("tcp://127.0.0.1:*").unwrap();
-        let endpoint = router.get_last_endpoint().unwrap();
+        let endpoint = common::net::bind_loopback(&router);
         // The remote peer announces routing id "X".
         let remote_ctx = Context::new().unwrap();
         let dealer = remote_ctx.socket(zmq::DEALER).unwrap();
@@ -364,8 +302,8 @@ fn connect_routing_id_taken_by_a_remote_peer() {
         let other = ctx.socket(zmq::ROUTER).unwrap();
         other.bind("inproc://rid-remote").unwrap();
         if raw {
-            raw_set_bytes(&router, zmq::sys::ZMQ_CONNECT_ROUTING_ID, b"X");
-            raw_connect(&router, "inproc://rid-remote");
+            raw::set_bytes(&router, zmq::sys::ZMQ_CONNECT_ROUTING_ID, b"X");
+            raw::connect(&router, "inproc://rid-remote");
         } else {
             router.set_connect_routing_id(b"X").unwrap();
             assert_eq!(router.connect("inproc://rid-remote"), Err(Error::EEXIST));
@@ -407,10 +345,10 @@ fn use_fd_control_non_socket_aborts() {
         let ctx = Context::new().unwrap();
         let pull = ctx.socket(zmq::PULL).unwrap();
         assert_eq!(
-            raw_set_int(&pull, zmq::sys::ZMQ_USE_FD, file.as_raw_fd()),
+            raw::set_int(&pull, zmq::sys::ZMQ_USE_FD, file.as_raw_fd()),
             0
         );
-        raw_bind(&pull, "tcp://127.0.0.1:*");
+        raw::bind(&pull, "tcp://127.0.0.1:*");
         std::thread::sleep(Duration::from_millis(500));
         drop(pull);
         drop(ctx);
@@ -428,9 +366,9 @@ fn use_fd_control_second_bind_aborts() {
         let fd = listener.into_raw_fd();
         let ctx = Context::new().unwrap();
         let pull = ctx.socket(zmq::PULL).unwrap();
-        assert_eq!(raw_set_int(&pull, zmq::sys::ZMQ_USE_FD, fd), 0);
-        assert_eq!(raw_bind(&pull, "tcp://127.0.0.1:*"), 0);
-        raw_bind(&pull, "tcp://127.0.0.1:*");
+        assert_eq!(raw::set_int(&pull, zmq::sys::ZMQ_USE_FD, fd), 0);
+        assert_eq!(raw::bind(&pull, "tcp://127.0.0.1:*"), 0);
+        raw::bind(&pull, "tcp://127.0.0.1:*");
         std::thread::sleep(Duration::from_millis(500));
         drop(pull);
         drop(ctx);
@@ -500,8 +438,7 @@ fn bind_with_fd_checks_binds_and_releases() {
             format!("tcp://{address}")
         );
         // A second bind makes its own listener (libzmq would abort on the same fd).
-        pull.bind("tcp://127.0.0.1:*").unwrap();
-        let second = pull.get_last_endpoint().unwrap();
+        let second = common::net::bind_loopback(&pull);
         assert_ne!(second, format!("tcp://{address}"));
         for endpoint in [format!("tcp://{address}"), second] {
             let push = ctx.socket(zmq::PUSH).unwrap();
@@ -551,7 +488,7 @@ fn bind_with_fd_checks_binds_and_releases() {
 #[cfg(target_os = "linux")]
 fn start_threads_with(option: i32, value: i32) {
     let ctx = Context::new().unwrap();
-    assert_eq!(raw_ctx_set(&ctx, option, value), 0);
+    assert_eq!(raw::ctx_set(&ctx, option, value), 0);
     let _socket = ctx.socket(zmq::PAIR);
     // The I/O threads apply their settings as they start.
     std::thread::sleep(Duration::from_millis(500));
@@ -666,7 +603,7 @@ fn thread_priority_without_privilege_is_eperm() {
 
 /// A DISH bound on `udp://` (allowed explicitly) and a RADIO connected to it.
 #[cfg(feature = "draft")]
-fn radio_dish_over_udp(ctx: &Context) -> (Socket, Socket) {
+fn radio_dish_over_udp(ctx: &Context) -> (zmq::Socket, zmq::Socket) {
     let port = std::net::UdpSocket::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -691,7 +628,7 @@ fn radio_udp_oversize_control_corrupts_the_heap() {
         let ctx = Context::new().unwrap();
         let (radio, _dish) = radio_dish_over_udp(&ctx);
         for _ in 0..20 {
-            raw_send(&radio, &vec![7u8; 100_000], SendFlags::empty());
+            raw::send(&radio, &vec![7u8; 100_000], SendFlags::empty());
             std::thread::sleep(Duration::from_millis(50));
         }
         drop(radio);
@@ -768,7 +705,7 @@ fn radio_udp_oversize_is_emsgsize() {
 
 /// A DGRAM bound on `udp://` and a std UDP socket as its peer.
 #[cfg(feature = "draft")]
-fn dgram_and_peer(ctx: &Context) -> (Socket, std::net::UdpSocket) {
+fn dgram_and_peer(ctx: &Context) -> (zmq::Socket, std::net::UdpSocket) {
     let dgram = ctx.socket(zmq::DGRAM).unwrap();
     dgram.bind("udp://127.0.0.1:*").unwrap();
     let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -786,8 +723,8 @@ fn dgram_oversize_control_corrupts_the_heap() {
         let (dgram, peer) = dgram_and_peer(&ctx);
         let address = peer.local_addr().unwrap().to_string();
         for _ in 0..20 {
-            raw_send(&dgram, address.as_bytes(), SNDMORE);
-            raw_send(&dgram, &vec![7u8; 100_000], SendFlags::empty());
+            raw::send(&dgram, address.as_bytes(), SNDMORE);
+            raw::send(&dgram, &vec![7u8; 100_000], SendFlags::empty());
             std::thread::sleep(Duration::from_millis(50));
         }
         drop(dgram);
@@ -1004,7 +941,7 @@ fn dgram_ipv6_control_aborts() {
             .port();
         let address = format!("[::1]:{port}");
         assert_eq!(
-            raw_bind(&dgram, &format!("udp://{address}")),
+            raw::bind(&dgram, &format!("udp://{address}")),
             0,
             "{:?}",
             Error::last()
@@ -1037,8 +974,7 @@ fn so_priority_without_privilege_is_eperm() {
     let outcome = isolated_unprivileged("so_priority_without_privilege_is_eperm", || {
         let ctx = Context::new().unwrap();
         let pull = ctx.socket(zmq::PULL).unwrap();
-        pull.bind("tcp://127.0.0.1:*").unwrap();
-        let endpoint = pull.get_last_endpoint().unwrap();
+        let endpoint = common::net::bind_loopback(&pull);
         let push = ctx.socket(zmq::PUSH).unwrap();
         push.set_priority(6).unwrap();
         assert_eq!(push.set_priority(7), Err(Error::EPERM));
@@ -1051,9 +987,9 @@ fn so_priority_without_privilege_is_eperm() {
         assert_eq!(pull.recv_bytes(RecvFlags::empty()).unwrap(), b"fine");
         println!("safe part passed");
         // The control: the raw option aborts the connection's I/O thread.
-        let raw = ctx.socket(zmq::PUSH).unwrap();
-        assert_eq!(raw_set_int(&raw, zmq::sys::ZMQ_PRIORITY, 7), 0);
-        raw.connect(&endpoint).unwrap();
+        let control = ctx.socket(zmq::PUSH).unwrap();
+        assert_eq!(raw::set_int(&control, zmq::sys::ZMQ_PRIORITY, 7), 0);
+        control.connect(&endpoint).unwrap();
         std::thread::sleep(Duration::from_millis(1000));
         println!("no abort");
     });
@@ -1066,23 +1002,12 @@ fn so_priority_without_privilege_is_eperm() {
 // Item 5 (draft): Poller::wait with more descriptors than RLIMIT_NOFILE
 // (socket_poller.cpp:570).
 
-/// Lowers this process's soft `RLIMIT_NOFILE` (in a child only).
-#[cfg(all(feature = "draft", unix))]
-fn lower_nofile(limit: u64) {
-    let new = libc::rlimit {
-        rlim_cur: limit as libc::rlim_t,
-        rlim_max: limit as libc::rlim_t,
-    };
-    // SAFETY: setrlimit reads one live rlimit struct.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &new) }, 0);
-}
-
 #[cfg(all(feature = "draft", unix))]
 #[test]
 fn poller_past_rlimit_nofile_control_aborts() {
     let outcome = isolated("poller_past_rlimit_nofile_control_aborts", || {
         let ctx = Context::new().unwrap();
-        let sockets: Vec<Socket> = (0..64).map(|_| ctx.socket(zmq::PULL).unwrap()).collect();
+        let sockets: Vec<zmq::Socket> = (0..64).map(|_| ctx.socket(zmq::PULL).unwrap()).collect();
         // SAFETY: zmq_poller_new has no preconditions.
         let poller = unsafe { zmq::sys::zmq_poller_new() };
         assert!(!poller.is_null());
@@ -1092,7 +1017,7 @@ fn poller_past_rlimit_nofile_control_aborts() {
                 unsafe { zmq::sys::zmq_poller_add(poller, s.as_raw(), std::ptr::null_mut(), 1) };
             assert_eq!(rc, 0);
         }
-        lower_nofile(32);
+        raw::set_nofile_limit(32);
         let mut event = [0u64; 8];
         // SAFETY: a live poller; the buffer is larger than one zmq_poller_event_t.
         unsafe { zmq::sys::zmq_poller_wait(poller, event.as_mut_ptr().cast(), 0) };
@@ -1105,12 +1030,12 @@ fn poller_past_rlimit_nofile_control_aborts() {
 fn poller_past_rlimit_nofile_is_einval() {
     let outcome = isolated("poller_past_rlimit_nofile_is_einval", || {
         let ctx = Context::new().unwrap();
-        let sockets: Vec<Socket> = (0..64).map(|_| ctx.socket(zmq::PULL).unwrap()).collect();
+        let sockets: Vec<zmq::Socket> = (0..64).map(|_| ctx.socket(zmq::PULL).unwrap()).collect();
         let mut poller = zmq::Poller::new().unwrap();
         for s in &sockets {
             poller.add(s, zmq::PollEvents::POLLIN, ()).unwrap();
         }
-        lower_nofile(32);
+        raw::set_nofile_limit(32);
         assert_eq!(poller.wait(0).err(), Some(Error::EINVAL));
         let mut events = zmq::PollerEvents::with_capacity(64);
         assert_eq!(poller.wait_all(&mut events, 0), Err(Error::EINVAL));

@@ -18,12 +18,15 @@
 #![deny(unsafe_code)]
 
 mod common;
+mod raw;
 
 use std::io::{Read, Write};
-use std::net::{TcpStream, UdpSocket};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use common::child::isolated;
+#[cfg(feature = "draft")]
+use common::net::free_udp_port;
 #[allow(unused_imports)]
 use zmq::{Context, Error, Message, RecvFlags, SendFlags, Socket, SocketType};
 
@@ -49,16 +52,6 @@ fn assert_site(outcome: &common::child::Outcome, file: &str, line: u32) {
 
 /// How long a scenario waits for something that must happen.
 const PATIENCE: Duration = Duration::from_secs(20);
-
-/// A UDP port on the loopback (`127.0.0.1` or `::1`) that was free a moment ago:
-/// libzmq binds `udp://` endpoints only to a given port.
-#[allow(dead_code)]
-fn free_udp_port(loopback: &str) -> u16 {
-    UdpSocket::bind((loopback, 0))
-        .and_then(|s| s.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no UDP socket on {loopback}: {e}"))
-}
 
 // ---------------------------------------------------------------------------
 // ZMTP 3.1 written by hand, for the hostile peers below
@@ -164,9 +157,8 @@ fn radio_aborts_on_a_peer_join_longer_than_255_bytes() {
     let outcome = isolated("radio_aborts_on_a_peer_join_longer_than_255_bytes", || {
         let ctx = Context::new().unwrap();
         let radio = ctx.socket(SocketType::Radio).unwrap();
-        radio.bind("tcp://127.0.0.1:*").unwrap();
-        let endpoint = radio.get_last_endpoint().unwrap();
-        let mut peer = TcpStream::connect(endpoint.trim_start_matches("tcp://")).unwrap();
+        let endpoint = common::net::bind_loopback(&radio);
+        let mut peer = TcpStream::connect(common::net::tcp_address(&endpoint)).unwrap();
         handshake_as(&mut peer, "DISH", "RADIO");
         let mut join = b"\x04JOIN".to_vec();
         join.extend_from_slice(&[b'g'; 256]);
@@ -202,9 +194,8 @@ fn radio_serves_a_peer_join_of_255_bytes() {
     let outcome = isolated("radio_serves_a_peer_join_of_255_bytes", || {
         let ctx = Context::new().unwrap();
         let radio = ctx.socket(SocketType::Radio).unwrap();
-        radio.bind("tcp://127.0.0.1:*").unwrap();
-        let endpoint = radio.get_last_endpoint().unwrap();
-        let mut peer = TcpStream::connect(endpoint.trim_start_matches("tcp://")).unwrap();
+        let endpoint = common::net::bind_loopback(&radio);
+        let mut peer = TcpStream::connect(common::net::tcp_address(&endpoint)).unwrap();
         handshake_as(&mut peer, "DISH", "RADIO");
         // A JOIN of libzmq's longest group, then one of a short group: a RADIO that
         // serves the short one survived the long one. (This crate's RADIO refuses to
@@ -249,9 +240,9 @@ fn dgram_over_tcp_aborts_on_an_empty_frame() {
     let outcome = isolated("dgram_over_tcp_aborts_on_an_empty_frame", || {
         let ctx = Context::new().unwrap();
         let a = ctx.socket(SocketType::Dgram).unwrap();
-        assert_eq!(raw_bind(&a, "tcp://127.0.0.1:*"), 0);
+        assert_eq!(raw::bind(&a, "tcp://127.0.0.1:*"), 0);
         let b = ctx.socket(SocketType::Dgram).unwrap();
-        assert_eq!(raw_connect(&b, &a.get_last_endpoint().unwrap()), 0);
+        assert_eq!(raw::connect(&b, &a.get_last_endpoint().unwrap()), 0);
         let deadline = Instant::now() + PATIENCE;
         while Instant::now() < deadline {
             // EAGAIN until the connection is there.
@@ -334,7 +325,7 @@ fn setting_a_hwm_while_a_pipe_terminates_uses_freed_memory() {
                 // The reaper frees the PUSH's end meanwhile.
                 std::thread::sleep(Duration::from_millis(10 + round % 20));
                 assert_eq!(
-                    raw_set_int(&pull, zmq::sys::ZMQ_RCVHWM, 5 + round as i32),
+                    raw::set_int(&pull, zmq::sys::ZMQ_RCVHWM, 5 + round as i32),
                     0
                 );
             }
@@ -562,62 +553,11 @@ fn groups_longer_than_14_bytes_are_refused_where_libzmq_copies_them() {
 // DGRAM: a bind on IPv6 (udp_engine.cpp:535)
 // ---------------------------------------------------------------------------
 
-/// Binds `dgram` to `endpoint` with libzmq's own `zmq_bind`, past any check of the
-/// safe layer (the controls show what libzmq does).
-#[cfg(feature = "draft")]
-#[allow(unsafe_code)]
-fn raw_bind(dgram: &Socket, endpoint: &str) -> i32 {
-    let endpoint = std::ffi::CString::new(endpoint).unwrap();
-    // SAFETY: a live socket of this thread and a NUL-terminated string that outlives
-    // the call.
-    unsafe { zmq::sys::zmq_bind(dgram.as_raw(), endpoint.as_ptr()) }
-}
-
-/// Sets an int option with libzmq's own `zmq_setsockopt`, past any check of the
-/// safe layer.
-#[allow(unsafe_code)]
-fn raw_set_int(socket: &Socket, option: i32, value: i32) -> i32 {
-    // SAFETY: a live socket of this thread and a live int of the length given.
-    unsafe {
-        zmq::sys::zmq_setsockopt(
-            socket.as_raw(),
-            option,
-            (&value as *const i32).cast(),
-            std::mem::size_of::<i32>(),
-        )
-    }
-}
-
-/// Connects with libzmq's own `zmq_connect`, past any check of the safe layer.
-#[allow(unsafe_code)]
-fn raw_connect(socket: &Socket, endpoint: &str) -> i32 {
-    let endpoint = std::ffi::CString::new(endpoint).unwrap();
-    // SAFETY: a live socket of this thread and a NUL-terminated string that outlives
-    // the call.
-    unsafe { zmq::sys::zmq_connect(socket.as_raw(), endpoint.as_ptr()) }
-}
-
-/// Sends one frame with libzmq's own `zmq_send`, past any check of the safe layer.
-#[cfg(feature = "draft")]
-#[allow(unsafe_code)]
-fn raw_send(socket: &Socket, data: &[u8], flags: SendFlags) -> i32 {
-    // SAFETY: a live socket of this thread; `data` is readable for its length and
-    // copied before the call returns.
-    unsafe {
-        zmq::sys::zmq_send(
-            socket.as_raw(),
-            data.as_ptr().cast(),
-            data.len(),
-            flags.bits(),
-        )
-    }
-}
-
 /// A peer sends datagrams to `port` on `loopback` until `dgram` receives one, and
 /// returns it: the DGRAM survived a datagram from the network.
 #[cfg(feature = "draft")]
 fn dgram_receives_from_a_peer(dgram: &Socket, loopback: &str, port: u16) -> Vec<Vec<u8>> {
-    let peer = UdpSocket::bind((loopback, 0)).unwrap();
+    let peer = std::net::UdpSocket::bind((loopback, 0)).unwrap();
     dgram.set_rcvtimeo(100).unwrap();
     let deadline = Instant::now() + PATIENCE;
     loop {
@@ -644,7 +584,7 @@ fn dgram_bound_on_ipv6_aborts_on_any_datagram_control() {
         let dgram = ctx.socket(SocketType::Dgram).unwrap();
         dgram.set_ipv6(true).unwrap();
         let port = free_udp_port("::1");
-        assert_eq!(raw_bind(&dgram, &format!("udp://[::1]:{port}")), 0);
+        assert_eq!(raw::bind(&dgram, &format!("udp://[::1]:{port}")), 0);
         dgram_receives_from_a_peer(&dgram, "::1", port);
     });
     outcome.assert_crashed();
@@ -698,7 +638,7 @@ fn dgram_with_ipv6_on_aborts_even_on_an_ipv4_literal_control() {
             let dgram = ctx.socket(SocketType::Dgram).unwrap();
             dgram.set_ipv6(true).unwrap();
             let port = free_udp_port("127.0.0.1");
-            assert_eq!(raw_bind(&dgram, &format!("udp://127.0.0.1:{port}")), 0);
+            assert_eq!(raw::bind(&dgram, &format!("udp://127.0.0.1:{port}")), 0);
             dgram_receives_from_a_peer(&dgram, "127.0.0.1", port);
         },
     );
@@ -714,20 +654,13 @@ fn dgram_with_ipv6_on_aborts_even_on_an_ipv4_literal_control() {
 #[cfg(feature = "draft")]
 #[track_caller]
 fn wait_writable(socket: &Socket, want: bool) {
-    let deadline = Instant::now() + PATIENCE;
-    while socket
-        .get_events()
-        .unwrap()
-        .contains(zmq::PollEvents::POLLOUT)
-        != want
-    {
-        assert!(
-            Instant::now() < deadline,
-            "POLLOUT never became {want} ({:?})",
-            std::panic::Location::caller()
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    common::wait_for(&format!("POLLOUT to become {want}"), PATIENCE, || {
+        socket
+            .get_events()
+            .unwrap()
+            .contains(zmq::PollEvents::POLLOUT)
+            == want
+    });
 }
 
 /// Binds `dgram` to fresh `udp://` ports on the loopback until one bind gives it its
@@ -775,13 +708,13 @@ fn dgram_datagram_split_by_a_pipe_change_aborts_control() {
             let dgram = ctx.socket(SocketType::Dgram).unwrap();
             dgram.connect("inproc://audit-dgram-split").unwrap();
             wait_writable(&dgram, true);
-            assert_eq!(raw_send(&dgram, b"127.0.0.1:9", SendFlags::SNDMORE), 11);
+            assert_eq!(raw::send(&dgram, b"127.0.0.1:9", SendFlags::SNDMORE), 11);
             // The peer goes away (closing it ends the pipe without its help).
             drop(peer);
             wait_writable(&dgram, false);
             bind_udp_until_writable(&dgram);
             // The body, alone in the UDP pipe: the engine aborts when it gets to it.
-            assert_eq!(raw_send(&dgram, b"body", SendFlags::empty()), 4);
+            assert_eq!(raw::send(&dgram, b"body", SendFlags::empty()), 4);
             std::thread::sleep(PATIENCE);
         },
     );
@@ -815,7 +748,7 @@ fn dgram_sends_only_whole_datagrams() {
         );
         drop(peer);
         wait_writable(&dgram, false);
-        let listener = UdpSocket::bind(("127.0.0.1", 0)).unwrap();
+        let listener = std::net::UdpSocket::bind(("127.0.0.1", 0)).unwrap();
         listener
             .set_read_timeout(Some(Duration::from_millis(100)))
             .unwrap();
@@ -980,7 +913,7 @@ fn plain_server_enforcing_a_zap_domain_without_one_aborts_on_a_client_control() 
             let server = ctx.socket(SocketType::Rep).unwrap();
             server.set_plain_server(true).unwrap();
             server.set_zap_enforce_domain(true).unwrap();
-            assert_eq!(raw_bind(&server, "tcp://127.0.0.1:*"), 0);
+            assert_eq!(raw::bind(&server, "tcp://127.0.0.1:*"), 0);
             let endpoint = server.get_last_endpoint().unwrap();
             let client = ctx.socket(SocketType::Req).unwrap();
             client.set_plain_username("user").unwrap();
@@ -1038,7 +971,7 @@ fn ws_connect_with_an_8_kib_path_aborts_control() {
         let endpoint = server.get_last_endpoint().unwrap();
         let long = format!("{endpoint}/{}", "p".repeat(8192));
         let client = ctx.socket(SocketType::Pair).unwrap();
-        assert_eq!(raw_connect(&client, &long), 0);
+        assert_eq!(raw::connect(&client, &long), 0);
         // The abort comes when the connection is made; this waits for it.
         server.set_rcvtimeo(PATIENCE.as_millis() as i32).unwrap();
         let _ = server.recv_bytes(RecvFlags::empty());
@@ -1079,21 +1012,6 @@ fn ws_connect_refuses_an_endpoint_too_long_for_the_upgrade_request() {
 // IPC accept at the descriptor limit (ipc_listener.cpp:297)
 // ---------------------------------------------------------------------------
 
-/// Lowers this process's soft `RLIMIT_NOFILE` to `limit` (Unix).
-#[cfg(unix)]
-#[allow(unsafe_code)]
-fn set_nofile_limit(limit: u64) {
-    let mut rl = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit and setrlimit read and write one rlimit struct, a live local.
-    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) }, 0);
-    rl.rlim_cur = limit;
-    // SAFETY: as above.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &rl) }, 0);
-}
-
 /// libzmq's IPC listener treats `EMFILE` from `accept` as a bug of its own
 /// (`errno_assert` with a list of expected errors that lacks it, `ipc_listener.cpp:297`;
 /// the TCP listener has it). Every accepted connection costs the server a descriptor,
@@ -1111,7 +1029,7 @@ fn ipc_listener_aborts_at_the_descriptor_limit() {
         let server = ctx.socket(SocketType::Pull).unwrap();
         let endpoint = format!("ipc://@zmq-rs-audit-emfile-{}", std::process::id());
         server.bind(&endpoint).unwrap();
-        set_nofile_limit(64);
+        raw::set_nofile_limit(64);
         let path = endpoint.trim_start_matches("ipc://@");
         let mut peers = Vec::new();
         let deadline = Instant::now() + PATIENCE;
@@ -1137,10 +1055,9 @@ fn tcp_listener_survives_the_descriptor_limit() {
     let outcome = isolated("tcp_listener_survives_the_descriptor_limit", || {
         let ctx = Context::new().unwrap();
         let server = ctx.socket(SocketType::Pull).unwrap();
-        server.bind("tcp://127.0.0.1:*").unwrap();
-        let endpoint = server.get_last_endpoint().unwrap();
-        let addr = endpoint.trim_start_matches("tcp://").to_owned();
-        set_nofile_limit(64);
+        let endpoint = common::net::bind_loopback(&server);
+        let addr = common::net::tcp_address(&endpoint).to_owned();
+        raw::set_nofile_limit(64);
         let mut peers = Vec::new();
         let mut refused = 0;
         let deadline = Instant::now() + Duration::from_secs(3);
@@ -1204,7 +1121,7 @@ fn rep_with_router_mandatory_scenario(raw: bool) {
         let rep = ctx.socket(SocketType::Rep).unwrap();
         rep.set_linger(0).unwrap();
         if raw {
-            assert_eq!(raw_set_int(&rep, zmq::sys::ZMQ_ROUTER_MANDATORY, 1), 0);
+            assert_eq!(raw::set_int(&rep, zmq::sys::ZMQ_ROUTER_MANDATORY, 1), 0);
         } else {
             // Refused: the scenario goes on without it.
             assert_eq!(rep.set_router_mandatory(true), Err(Error::EINVAL));
@@ -1295,7 +1212,7 @@ fn socks_connect_to_a_host_name_longer_than_255_bytes_aborts_control() {
             let client = ctx.socket(SocketType::Dealer).unwrap();
             client.set_socks_proxy(&proxy_addr).unwrap();
             let endpoint = format!("tcp://{}.example:5555", "h".repeat(300));
-            assert_eq!(raw_connect(&client, &endpoint), 0);
+            assert_eq!(raw::connect(&client, &endpoint), 0);
             let mut tcp = serve_socks_greeting(&proxy);
             // The CONNECT request would come next; the abort comes first.
             tcp.set_read_timeout(Some(PATIENCE)).unwrap();

@@ -11,9 +11,9 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::within;
+use common::{wait_for, within};
 use zmq::{Context, Error, RecvFlags, SendFlags, Socket, SocketType};
 
 /// Sender HWM and receiver HWM used by the inproc tests: deliberately different,
@@ -183,18 +183,16 @@ fn pub_drops_silently_for_a_slow_subscriber_and_never_blocks() {
 
         // Wait until the subscription has reached the publisher: publish a probe
         // until one arrives, then read every probe that did.
-        let deadline = Instant::now() + Duration::from_secs(10);
         let mut probes = 0usize;
-        loop {
+        wait_for("the subscription", Duration::from_secs(10), || {
             publisher.send(b"probe", SendFlags::empty()).unwrap();
-            if let Ok(b) = sub.recv_bytes(RecvFlags::DONTWAIT) {
-                assert_eq!(b, b"probe");
-                probes += 1;
-                break;
-            }
-            assert!(Instant::now() < deadline, "the subscription never arrived");
-            std::thread::sleep(Duration::from_millis(5));
-        }
+            let Ok(b) = sub.recv_bytes(RecvFlags::DONTWAIT) else {
+                return false;
+            };
+            assert_eq!(b, b"probe");
+            probes += 1;
+            true
+        });
         probes += drain(|| sub.recv_bytes(RecvFlags::DONTWAIT).map(|_| 0)).len();
 
         // Blocking sends (no DONTWAIT, no SNDTIMEO): each returns at once, even
@@ -231,15 +229,10 @@ fn pub_over_tcp_never_blocks_and_drops_for_a_stalled_subscriber() {
         sub.set_subscribe(b"").unwrap();
         sub.connect(&publisher.get_last_endpoint().unwrap())
             .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
+        wait_for("the subscription", Duration::from_secs(20), || {
             publisher.send(b"probe", SendFlags::empty()).unwrap();
-            if sub.recv_bytes(RecvFlags::DONTWAIT).is_ok() {
-                break;
-            }
-            assert!(Instant::now() < deadline, "the subscription never arrived");
-            std::thread::sleep(Duration::from_millis(10));
-        }
+            sub.recv_bytes(RecvFlags::DONTWAIT).is_ok()
+        });
         while sub.recv_bytes(RecvFlags::DONTWAIT).is_ok() {}
 
         let mut frame = vec![0x5Au8; SIZE];

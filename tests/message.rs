@@ -2,26 +2,20 @@
 //! buffers surviving the trip, and message reuse.
 #![forbid(unsafe_code)]
 
+mod common;
+
+use std::time::Duration;
+
+use common::net::tcp_pair;
 use zmq::{Context, Error, Message, RecvFlags, SendFlags, DEALER, PULL, PUSH, REP, REQ, ROUTER};
 
-fn tcp_pair(
-    ctx: &Context,
-    server: zmq::SocketType,
-    client: zmq::SocketType,
-) -> (zmq::Socket, zmq::Socket) {
-    let s = ctx.socket(server).unwrap();
-    s.bind("tcp://127.0.0.1:*").unwrap();
-    let c = ctx.socket(client).unwrap();
-    c.connect(&s.get_last_endpoint().unwrap()).unwrap();
-    s.set_rcvtimeo(5000).unwrap();
-    c.set_rcvtimeo(5000).unwrap();
-    (s, c)
-}
+/// How long a receive that must succeed may wait.
+const PATIENCE: Duration = Duration::from_secs(5);
 
 #[test]
 fn received_frames_carry_peer_metadata() {
     let ctx = Context::new().unwrap();
-    let (rep, req) = tcp_pair(&ctx, REP, REQ);
+    let (rep, req) = tcp_pair(&ctx, REP, REQ, PATIENCE);
     req.send("who am I", SendFlags::empty()).unwrap();
     let mut msg = Message::new();
     rep.recv_msg(&mut msg, RecvFlags::empty()).unwrap();
@@ -38,7 +32,7 @@ fn received_frames_carry_peer_metadata() {
 #[test]
 fn multipart_frames_report_more_and_arrive_together() {
     let ctx = Context::new().unwrap();
-    let (router, dealer) = tcp_pair(&ctx, ROUTER, DEALER);
+    let (router, dealer) = tcp_pair(&ctx, ROUTER, DEALER, PATIENCE);
     dealer.set_routing_id(b"dealer-1").unwrap();
     // Reconnect so the routing id is used (it applies to new connections).
     let endpoint = router.get_last_endpoint().unwrap();
@@ -77,7 +71,7 @@ fn multipart_frames_report_more_and_arrive_together() {
 #[test]
 fn zero_copy_buffers_arrive_intact_in_every_size() {
     let ctx = Context::new().unwrap();
-    let (pull, push) = tcp_pair(&ctx, PULL, PUSH);
+    let (pull, push) = tcp_pair(&ctx, PULL, PUSH, PATIENCE);
     let sizes = [0usize, 1, 32, 33, 255, 256, 8191, 8192, 65_536, 1 << 20];
     for &len in &sizes {
         let data: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
@@ -100,7 +94,7 @@ fn zero_copy_buffers_arrive_intact_in_every_size() {
 #[test]
 fn a_clone_can_be_sent_while_the_original_is_kept() {
     let ctx = Context::new().unwrap();
-    let (pull, push) = tcp_pair(&ctx, PULL, PUSH);
+    let (pull, push) = tcp_pair(&ctx, PULL, PUSH, PATIENCE);
     let original = Message::from(vec![9u8; 10_000]);
     for _ in 0..3 {
         let mut copy = original.clone();

@@ -4,7 +4,8 @@
 #![forbid(unsafe_code)]
 
 mod common;
-use common::watchdog;
+use common::net::{bind_loopback, bound, tcp_address};
+use common::{wait_for, watchdog};
 
 use std::io::Write;
 use std::net::TcpStream;
@@ -59,14 +60,6 @@ fn assert_open_socket(fd: zmq::sys::zmq_fd_t) {
     let _ = fd;
 }
 
-fn bound(ctx: &Context, socket_type: zmq::SocketType) -> (Socket, String) {
-    let s = ctx.socket(socket_type).unwrap();
-    s.set_linger(0).unwrap();
-    s.bind("tcp://127.0.0.1:*").unwrap();
-    let endpoint = s.get_last_endpoint().unwrap();
-    (s, endpoint)
-}
-
 fn round_trip(req: &Socket, rep: &Socket) {
     req.set_rcvtimeo(10_000).unwrap();
     rep.set_rcvtimeo(10_000).unwrap();
@@ -83,8 +76,7 @@ fn server_side_listen_accept_handshake_disconnect_close_stop() {
     let server = ctx.socket(REP).unwrap();
     server.set_linger(0).unwrap();
     let monitor = server.monitor_socket(MonitorEvents::ALL).unwrap();
-    server.bind("tcp://127.0.0.1:*").unwrap();
-    let endpoint = server.get_last_endpoint().unwrap();
+    let endpoint = bind_loopback(&server);
 
     let MonitorEvent::Listening {
         endpoint: e,
@@ -277,8 +269,7 @@ fn zap_denial_is_handshake_failed_auth_400_on_both_sides() {
     server.set_plain_server(true).unwrap();
     server.set_zap_domain("monitor-test").unwrap();
     let server_monitor = server.monitor_socket(MonitorEvents::ALL).unwrap();
-    server.bind("tcp://127.0.0.1:*").unwrap();
-    let endpoint = server.get_last_endpoint().unwrap();
+    let endpoint = bind_loopback(&server);
 
     let client = ctx.socket(PUSH).unwrap();
     client.set_linger(0).unwrap();
@@ -341,8 +332,7 @@ fn mechanism_mismatch_is_a_protocol_error_on_both_sides() {
     let server = ctx.socket(PULL).unwrap();
     server.set_linger(0).unwrap();
     let server_monitor = server.monitor_socket(MonitorEvents::ALL).unwrap();
-    server.bind("tcp://127.0.0.1:*").unwrap();
-    let endpoint = server.get_last_endpoint().unwrap();
+    let endpoint = bind_loopback(&server);
     // A PLAIN client against a NULL server.
     let client = ctx.socket(PUSH).unwrap();
     client.set_linger(0).unwrap();
@@ -387,10 +377,9 @@ fn raw_tcp_peers_give_decoded_handshake_failures() {
     let server = ctx.socket(PULL).unwrap();
     server.set_linger(0).unwrap();
     let monitor = server.monitor_socket(MonitorEvents::ALL).unwrap();
-    server.bind("tcp://127.0.0.1:*").unwrap();
-    let endpoint = server.get_last_endpoint().unwrap();
+    let endpoint = bind_loopback(&server);
     assert!(matches!(next(&monitor), MonitorEvent::Listening { .. }));
-    let address = endpoint.trim_start_matches("tcp://");
+    let address = tcp_address(&endpoint);
 
     // A valid NULL greeting followed by a HELLO command, which NULL does not have.
     let mut peer = TcpStream::connect(address).unwrap();
@@ -439,8 +428,7 @@ fn raw_monitor_api_with_an_own_reader() {
     let reader = ctx.socket(PAIR).unwrap();
     reader.set_rcvtimeo(10_000).unwrap();
     reader.connect("inproc://raw-monitor").unwrap();
-    socket.bind("tcp://127.0.0.1:*").unwrap();
-    let endpoint = socket.get_last_endpoint().unwrap();
+    let endpoint = bind_loopback(&socket);
     let frames = reader.recv_multipart(RecvFlags::empty()).unwrap();
     assert_eq!(frames.len(), 2);
     assert_eq!(frames[0].len(), 6);
@@ -538,19 +526,15 @@ fn receive_modes_timeouts_and_iteration() {
     assert_eq!(monitor.recv(RecvFlags::empty()).unwrap_err(), Error::EAGAIN);
     monitor.socket().set_rcvtimeo(10_000).unwrap();
 
-    socket.bind("tcp://127.0.0.1:*").unwrap();
-    let endpoint = socket.get_last_endpoint().unwrap();
+    let endpoint = bind_loopback(&socket);
     // The monitor's socket reports readiness, for polling along with others.
-    let deadline = Instant::now() + WAIT;
-    while !monitor
-        .socket()
-        .get_events()
-        .unwrap()
-        .contains(zmq::PollEvents::POLLIN)
-    {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_for("the monitor socket to be readable", WAIT, || {
+        monitor
+            .socket()
+            .get_events()
+            .unwrap()
+            .contains(zmq::PollEvents::POLLIN)
+    });
     assert!(matches!(
         monitor.try_recv().unwrap(),
         Some(MonitorEvent::Listening { .. })
@@ -603,8 +587,7 @@ fn dropping_a_monitor_early_does_not_block_libzmq() {
     let server = ctx.socket(REP).unwrap();
     server.set_linger(0).unwrap();
     let monitor = server.monitor_socket(MonitorEvents::ALL).unwrap();
-    server.bind("tcp://127.0.0.1:*").unwrap();
-    let endpoint = server.get_last_endpoint().unwrap();
+    let endpoint = bind_loopback(&server);
     drop(monitor);
     // Events keep being raised (in the I/O thread: ACCEPTED, HANDSHAKE_SUCCEEDED,
     // DISCONNECTED, CLOSED): were nobody reading them, the I/O thread would block
@@ -633,8 +616,7 @@ fn a_monitor_moves_to_another_thread() {
             .map(|e| e.unwrap())
             .collect::<Vec<MonitorEvent>>()
     });
-    socket.bind("tcp://127.0.0.1:*").unwrap();
-    let endpoint = socket.get_last_endpoint().unwrap();
+    let endpoint = bind_loopback(&socket);
     drop(socket);
     let events = reader.join().unwrap();
     assert_eq!(events.len(), 3, "{events:?}");
@@ -668,8 +650,7 @@ mod draft {
         let server_monitor = server
             .monitor_socket_versioned(MonitorEvents::ALL_V2, EventVersion::V2)
             .unwrap();
-        server.bind("tcp://127.0.0.1:*").unwrap();
-        let endpoint = server.get_last_endpoint().unwrap();
+        let endpoint = bind_loopback(&server);
         let client = ctx.socket(PUSH).unwrap();
         client.set_linger(0).unwrap();
         let client_monitor = client
@@ -746,8 +727,7 @@ mod draft {
             .unwrap();
         // No connection yet.
         assert_eq!(server.monitor_pipes_stats().unwrap_err(), Error::EAGAIN);
-        server.bind("tcp://127.0.0.1:*").unwrap();
-        let endpoint = server.get_last_endpoint().unwrap();
+        let endpoint = bind_loopback(&server);
         let client = ctx.socket(PUSH).unwrap();
         client.set_linger(0).unwrap();
         client.connect(&endpoint).unwrap();

@@ -5,9 +5,12 @@
 //! reported with the frames that remain.
 #![forbid(unsafe_code)]
 
+mod common;
+
 use std::io::Read;
 use std::time::Duration;
 
+use common::net::{bind_loopback, tcp_address};
 use zmq::{Error, Message, Multipart, RecvFlags, SendFlags, SocketType};
 
 const FRAMES: [&str; 3] = ["first", "second", "third"];
@@ -150,9 +153,8 @@ fn a_send_cut_after_some_frames_reports_them_and_keeps_the_rest() {
     // third frame names no peer, after the first message went out.
     let ctx = zmq::Context::new().unwrap();
     let stream = ctx.socket(zmq::STREAM).unwrap();
-    stream.bind("tcp://127.0.0.1:*").unwrap();
-    let endpoint = stream.get_last_endpoint().unwrap();
-    let address = endpoint.trim_start_matches("tcp://").to_owned();
+    let endpoint = bind_loopback(&stream);
+    let address = tcp_address(&endpoint).to_owned();
     let mut raw = std::net::TcpStream::connect(address).unwrap();
     raw.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     stream.set_rcvtimeo(10_000).unwrap();

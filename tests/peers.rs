@@ -16,20 +16,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
+use common::net::socket;
 use zmq::{Context, Mechanism, PeerDirection, PeerTracker, RecvFlags, SendFlags, Socket};
 
 const WAIT: Duration = Duration::from_secs(30);
 
 fn ctx() -> Context {
     Context::new().unwrap()
-}
-
-fn socket(ctx: &Context, kind: zmq::SocketType) -> Socket {
-    let s = ctx.socket(kind).unwrap();
-    s.set_linger(0).unwrap();
-    s.set_rcvtimeo(30_000).unwrap();
-    s.set_sndtimeo(30_000).unwrap();
-    s
 }
 
 fn wait_count(tracker: &PeerTracker, n: usize) -> Vec<zmq::Peer> {
@@ -44,14 +37,14 @@ fn wait_count(tracker: &PeerTracker, n: usize) -> Vec<zmq::Peer> {
 #[test]
 fn connects_and_disconnects_are_tracked_with_both_ends() {
     let ctx = ctx();
-    let server = socket(&ctx, zmq::ROUTER);
+    let server = socket(&ctx, zmq::ROUTER, WAIT);
     let tracker = PeerTracker::new(&server).unwrap();
     let endpoint = tracker.bind(&server, "tcp://127.0.0.1:*").unwrap();
     assert_eq!(tracker.count(), 0);
 
     let mut clients = Vec::new();
     for _ in 0..3 {
-        let client = socket(&ctx, zmq::DEALER);
+        let client = socket(&ctx, zmq::DEALER, WAIT);
         let client_tracker = PeerTracker::new(&client).unwrap();
         client_tracker.connect(&client, &endpoint).unwrap();
         clients.push((client, client_tracker));
@@ -112,7 +105,7 @@ fn the_connecting_side_sees_each_server_and_forgets_what_it_disconnects() {
     let ctx = ctx();
     let servers: Vec<Socket> = (0..2)
         .map(|_| {
-            let s = socket(&ctx, zmq::ROUTER);
+            let s = socket(&ctx, zmq::ROUTER, WAIT);
             s.bind("tcp://127.0.0.1:*").unwrap();
             s
         })
@@ -121,7 +114,7 @@ fn the_connecting_side_sees_each_server_and_forgets_what_it_disconnects() {
         .iter()
         .map(|s| s.get_last_endpoint().unwrap())
         .collect();
-    let client = socket(&ctx, zmq::DEALER);
+    let client = socket(&ctx, zmq::DEALER, WAIT);
     let tracker = PeerTracker::new(&client).unwrap();
     for e in &endpoints {
         tracker.connect(&client, e).unwrap();
@@ -142,14 +135,14 @@ fn the_connecting_side_sees_each_server_and_forgets_what_it_disconnects() {
 #[test]
 fn unbind_ends_the_connections_of_its_listener() {
     let ctx = ctx();
-    let server = socket(&ctx, zmq::PULL);
+    let server = socket(&ctx, zmq::PULL, WAIT);
     let tracker = PeerTracker::new(&server).unwrap();
     let kept = tracker.bind(&server, "tcp://127.0.0.1:*").unwrap();
     let dropped = tracker.bind(&server, "tcp://127.0.0.1:*").unwrap();
-    let a = socket(&ctx, zmq::PUSH);
+    let a = socket(&ctx, zmq::PUSH, WAIT);
     a.set_reconnect_ivl(-1).unwrap();
     a.connect(&kept).unwrap();
-    let b = socket(&ctx, zmq::PUSH);
+    let b = socket(&ctx, zmq::PUSH, WAIT);
     b.set_reconnect_ivl(-1).unwrap();
     b.connect(&dropped).unwrap();
     wait_count(&tracker, 2);
@@ -161,12 +154,12 @@ fn unbind_ends_the_connections_of_its_listener() {
 #[test]
 fn wildcard_binds_are_named_by_their_listener() {
     let ctx = ctx();
-    let server = socket(&ctx, zmq::ROUTER);
+    let server = socket(&ctx, zmq::ROUTER, WAIT);
     let tracker = PeerTracker::new(&server).unwrap();
     let endpoint = tracker.bind(&server, "tcp://*:*").unwrap();
     assert!(endpoint.starts_with("tcp://0.0.0.0:"), "{endpoint}");
     let port = endpoint.rsplit(':').next().unwrap();
-    let client = socket(&ctx, zmq::DEALER);
+    let client = socket(&ctx, zmq::DEALER, WAIT);
     client.connect(&format!("tcp://127.0.0.1:{port}")).unwrap();
     let peers = wait_count(&tracker, 1);
     assert_eq!(peers[0].endpoint, endpoint);
@@ -181,14 +174,14 @@ fn the_mechanism_and_failed_handshakes() {
     assert!(zmq::has("curve"), "this test needs CURVE");
     let ctx = ctx();
     let server_keys = zmq::CurveKeyPair::new().unwrap();
-    let server = socket(&ctx, zmq::ROUTER);
+    let server = socket(&ctx, zmq::ROUTER, WAIT);
     let tracker = PeerTracker::new(&server).unwrap();
     // Options set after the tracker was made: bind through it records them.
     server.set_curve_server(true).unwrap();
     server.set_curve_secretkey(&server_keys.secret).unwrap();
     let endpoint = tracker.bind(&server, "tcp://127.0.0.1:*").unwrap();
 
-    let good = socket(&ctx, zmq::DEALER);
+    let good = socket(&ctx, zmq::DEALER, WAIT);
     let keys = zmq::CurveKeyPair::new().unwrap();
     good.set_curve_publickey(&keys.public).unwrap();
     good.set_curve_secretkey(&keys.secret).unwrap();
@@ -198,7 +191,7 @@ fn the_mechanism_and_failed_handshakes() {
     assert_eq!(peers[0].mechanism, Mechanism::Curve);
 
     // A client with a wrong server key: its handshakes fail, it is never listed.
-    let bad = socket(&ctx, zmq::DEALER);
+    let bad = socket(&ctx, zmq::DEALER, WAIT);
     let wrong = zmq::CurveKeyPair::new().unwrap();
     bad.set_curve_publickey(&keys.public).unwrap();
     bad.set_curve_secretkey(&keys.secret).unwrap();
@@ -225,10 +218,10 @@ fn the_mechanism_and_failed_handshakes() {
 #[test]
 fn closing_the_socket_stops_tracking() {
     let ctx = ctx();
-    let server = socket(&ctx, zmq::ROUTER);
+    let server = socket(&ctx, zmq::ROUTER, WAIT);
     let tracker = PeerTracker::new(&server).unwrap();
     let endpoint = tracker.bind(&server, "tcp://127.0.0.1:*").unwrap();
-    let client = socket(&ctx, zmq::DEALER);
+    let client = socket(&ctx, zmq::DEALER, WAIT);
     client.connect(&endpoint).unwrap();
     wait_count(&tracker, 1);
     drop(server);
@@ -249,13 +242,13 @@ fn closing_the_socket_stops_tracking() {
 #[test]
 fn many_peers_at_once_keep_their_own_addresses() {
     let ctx = ctx();
-    let server = socket(&ctx, zmq::ROUTER);
+    let server = socket(&ctx, zmq::ROUTER, WAIT);
     let tracker = PeerTracker::new(&server).unwrap();
     let endpoint = tracker.bind(&server, "tcp://127.0.0.1:*").unwrap();
     const N: usize = 20;
     let clients: Vec<(Socket, PeerTracker)> = (0..N)
         .map(|_| {
-            let c = socket(&ctx, zmq::DEALER);
+            let c = socket(&ctx, zmq::DEALER, WAIT);
             let t = PeerTracker::new(&c).unwrap();
             t.connect(&c, &endpoint).unwrap();
             (c, t)
@@ -367,7 +360,7 @@ impl Drop for PeerProcess {
 #[test]
 fn a_killed_client_process_is_seen_to_go_and_a_new_one_to_come() {
     let ctx = ctx();
-    let server = socket(&ctx, zmq::ROUTER);
+    let server = socket(&ctx, zmq::ROUTER, WAIT);
     let tracker = PeerTracker::new(&server).unwrap();
     let endpoint = tracker.bind(&server, "tcp://127.0.0.1:*").unwrap();
     let mut seen_ids = Vec::new();
@@ -391,7 +384,7 @@ fn a_killed_client_process_is_seen_to_go_and_a_new_one_to_come() {
 #[test]
 fn a_killed_server_process_is_seen_to_go_and_reconnected_when_it_returns() {
     let ctx = ctx();
-    let client = socket(&ctx, zmq::DEALER);
+    let client = socket(&ctx, zmq::DEALER, WAIT);
     client.set_reconnect_ivl(50).unwrap();
     client.set_reconnect_ivl_max(200).unwrap();
     let tracker = PeerTracker::new(&client).unwrap();

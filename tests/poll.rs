@@ -200,6 +200,8 @@ fn poll_items_borrow_their_socket() {
 #[cfg(unix)]
 mod fds {
     use super::*;
+    use common::fs::TempDir;
+    use common::net::bind_loopback;
     use std::io::Write;
     use std::os::unix::io::AsRawFd;
     use std::os::unix::net::UnixStream;
@@ -300,30 +302,13 @@ mod fds {
         }
     }
 
-    /// A directory under the system temp dir, removed when dropped.
-    struct TempDir(std::path::PathBuf);
-
-    impl TempDir {
-        fn new(tag: &str) -> TempDir {
-            let path = std::env::temp_dir().join(format!("zmq-poll-{}-{tag}", std::process::id()));
-            std::fs::create_dir_all(&path).unwrap();
-            TempDir(path)
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
     /// Binds `socket` on `transport`; returns the endpoint to connect to.
     fn bind(socket: &Socket, transport: Transport, tag: &str, dir: &TempDir) -> String {
         let endpoint = match transport {
             Transport::Inproc => format!("inproc://fd-contract-{tag}"),
             Transport::Ipc => {
                 assert!(zmq::has("ipc"), "every unix build of libzmq has ipc");
-                format!("ipc://{}/pull.ipc", dir.0.display())
+                dir.ipc_endpoint("pull.ipc")
             }
             Transport::Tcp => "tcp://127.0.0.1:*".to_owned(),
         };
@@ -503,8 +488,7 @@ mod fds {
             const N: usize = 500;
             let ctx = Context::new().unwrap();
             let server = ctx.socket(DEALER).unwrap();
-            server.bind("tcp://127.0.0.1:*").unwrap();
-            let endpoint = server.get_last_endpoint().unwrap();
+            let endpoint = bind_loopback(&server);
             let client = {
                 let ctx = ctx.clone();
                 thread::spawn(move || {

@@ -2,16 +2,22 @@
 //! and the way out through context shutdown.
 #![forbid(unsafe_code)]
 
+mod common;
+
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use common::join_within;
+use common::net::socket;
 use zmq::{
     Context, Error, ProxyCommand, ProxySocketStatistics, ProxyStatistics, RecvFlags, SendFlags,
     Socket, SocketType, DEALER, PAIR, PULL, PUSH, REP, REQ, ROUTER, SUB, XPUB, XSUB,
 };
 
 const LIMIT: Duration = Duration::from_secs(10);
+/// How long a blocking send or receive may wait.
+const PATIENCE: Duration = Duration::from_secs(5);
 
 /// Shuts the context down when dropped, so a failing test stops its proxy and
 /// worker threads instead of leaving them blocked.
@@ -23,34 +29,15 @@ impl Drop for ShutdownOnDrop {
     }
 }
 
-/// Joins a thread, failing the test if it has not finished within `limit`.
-fn join_within<T>(handle: JoinHandle<T>, limit: Duration) -> T {
-    let deadline = Instant::now() + limit;
-    while !handle.is_finished() {
-        assert!(Instant::now() < deadline, "thread did not finish in time");
-        thread::sleep(Duration::from_millis(5));
-    }
-    handle.join().expect("thread panicked")
-}
-
-/// A socket that never lingers and never waits more than 5 s.
-fn socket(ctx: &Context, kind: SocketType) -> Socket {
-    let s = ctx.socket(kind).unwrap();
-    s.set_linger(0).unwrap();
-    s.set_rcvtimeo(5000).unwrap();
-    s.set_sndtimeo(5000).unwrap();
-    s
-}
-
 fn bound(ctx: &Context, kind: SocketType, endpoint: &str) -> (Socket, String) {
-    let s = socket(ctx, kind);
+    let s = socket(ctx, kind, PATIENCE);
     s.bind(endpoint).unwrap();
     let endpoint = s.get_last_endpoint().unwrap();
     (s, endpoint)
 }
 
 fn connected(ctx: &Context, kind: SocketType, endpoint: &str) -> Socket {
-    let s = socket(ctx, kind);
+    let s = socket(ctx, kind, PATIENCE);
     s.connect(endpoint).unwrap();
     s
 }
@@ -378,7 +365,7 @@ fn steerable_proxy_counts_both_directions() {
     let (control, control_endpoint) = bound(&ctx, PAIR, "inproc://control");
     let proxy = thread::spawn(move || zmq::proxy_steerable(&frontend, &backend, None, &control));
 
-    let client = socket(&ctx, REQ);
+    let client = socket(&ctx, REQ, PATIENCE);
     client.set_routing_id(b"client").unwrap();
     client.connect(&front_endpoint).unwrap();
     let worker = connected(&ctx, REP, &back_endpoint);

@@ -15,9 +15,10 @@
 mod common;
 
 use std::ffi::c_int;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::within;
+use common::curve;
+use common::{wait_for, within};
 use zmq::{
     Authenticator, Context, CurveKeyPair, Error, Monitor, MonitorEvent, MonitorEvents,
     ProtocolError, RecvFlags, SendFlags, Socket, SocketType,
@@ -36,20 +37,6 @@ const PATIENCE_MS: i32 = 30_000;
 /// (so the crate's typed setter needs the `draft` feature), but its options code
 /// accepts it in every build, stable ones included.
 const ZAP_ENFORCE_DOMAIN: c_int = 93;
-
-/// Whether this build promises CURVE; if it does, CURVE must be there.
-fn curve_required() -> bool {
-    let promised = cfg!(feature = "curve") || !zmq::sys::vendored();
-    if promised {
-        assert!(
-            zmq::has("curve"),
-            "this build promises CURVE but the linked libzmq lacks it"
-        );
-    } else {
-        assert!(!zmq::has("curve"), "CURVE present though not promised");
-    }
-    promised
-}
 
 fn set_zap_enforce_domain(s: &Socket, on: bool) {
     #[cfg(feature = "draft")]
@@ -122,27 +109,9 @@ fn client(
     (c, monitor)
 }
 
-fn curve_server_keys(keys: &CurveKeyPair) -> impl FnOnce(&Socket) + '_ {
-    move |s: &Socket| {
-        s.set_curve_server(true).unwrap();
-        s.set_curve_secretkey(&keys.secret).unwrap();
-    }
-}
-
-fn curve_client_keys<'a>(
-    server_public: &'a [u8; 32],
-    keys: &'a CurveKeyPair,
-) -> impl FnOnce(&Socket) + 'a {
-    move |c: &Socket| {
-        c.set_curve_serverkey(server_public).unwrap();
-        c.set_curve_publickey(&keys.public).unwrap();
-        c.set_curve_secretkey(&keys.secret).unwrap();
-    }
-}
-
 #[test]
 fn curve_server_with_zap_refuses_an_unknown_key_and_admits_a_listed_one() {
-    if !curve_required() {
+    if !curve::checked() {
         return;
     }
     within(WATCHDOG, || {
@@ -152,16 +121,15 @@ fn curve_server_with_zap_refuses_an_unknown_key_and_admits_a_listed_one() {
         let listed = CurveKeyPair::new().unwrap();
         let stranger = CurveKeyPair::new().unwrap();
         auth.configure_curve("*", [listed.public]).unwrap();
-        let (rep, rep_monitor) = server(&ctx, SocketType::Rep, curve_server_keys(&server_keys));
+        let (rep, rep_monitor) = server(&ctx, SocketType::Rep, |s| {
+            curve::set_server(s, &server_keys)
+        });
 
         // The stranger's request never reaches the server and it never gets a
         // reply; both monitors report the ZAP handler's 400.
-        let (req, req_monitor) = client(
-            &ctx,
-            SocketType::Req,
-            &rep,
-            curve_client_keys(&server_keys.public, &stranger),
-        );
+        let (req, req_monitor) = client(&ctx, SocketType::Req, &rep, |c| {
+            curve::set_client(c, &server_keys.public, &stranger)
+        });
         req.send("let me in", SendFlags::empty()).unwrap();
         for (side, monitor) in [("server", &rep_monitor), ("client", &req_monitor)] {
             match next_outcome(monitor, side) {
@@ -178,12 +146,9 @@ fn curve_server_with_zap_refuses_an_unknown_key_and_admits_a_listed_one() {
         drop((req, req_monitor));
 
         // The listed key gets through, and the server sees who it is.
-        let (req, req_monitor) = client(
-            &ctx,
-            SocketType::Req,
-            &rep,
-            curve_client_keys(&server_keys.public, &listed),
-        );
+        let (req, req_monitor) = client(&ctx, SocketType::Req, &rep, |c| {
+            curve::set_client(c, &server_keys.public, &listed)
+        });
         req.send("ping", SendFlags::empty()).unwrap();
         rep.set_rcvtimeo(PATIENCE_MS).unwrap();
         let msg = rep.recv_message(RecvFlags::empty()).unwrap();
@@ -214,7 +179,9 @@ fn curve_server_with_zap_refuses_an_unknown_key_and_admits_a_listed_one() {
 fn mechanism_mismatch(client_security: impl FnOnce(&Socket)) {
     let ctx = Context::new().unwrap();
     let server_keys = CurveKeyPair::new().unwrap();
-    let (pull, server_monitor) = server(&ctx, SocketType::Pull, curve_server_keys(&server_keys));
+    let (pull, server_monitor) = server(&ctx, SocketType::Pull, |s| {
+        curve::set_server(s, &server_keys)
+    });
     let (push, client_monitor) = client(&ctx, SocketType::Push, &pull, client_security);
     push.send("plaintext", SendFlags::empty()).unwrap();
     for (side, monitor) in [("server", &server_monitor), ("client", &client_monitor)] {
@@ -232,7 +199,7 @@ fn mechanism_mismatch(client_security: impl FnOnce(&Socket)) {
 
 #[test]
 fn null_client_of_a_curve_server_gets_nothing_through() {
-    if !curve_required() {
+    if !curve::checked() {
         return;
     }
     within(WATCHDOG, || mechanism_mismatch(|_| {}));
@@ -240,7 +207,7 @@ fn null_client_of_a_curve_server_gets_nothing_through() {
 
 #[test]
 fn plain_client_of_a_curve_server_gets_nothing_through() {
-    if !curve_required() {
+    if !curve::checked() {
         return;
     }
     within(WATCHDOG, || {
@@ -253,7 +220,7 @@ fn plain_client_of_a_curve_server_gets_nothing_through() {
 
 #[test]
 fn wrong_server_key_fails_the_handshake_cryptographically() {
-    if !curve_required() {
+    if !curve::checked() {
         return;
     }
     within(WATCHDOG, || {
@@ -261,16 +228,14 @@ fn wrong_server_key_fails_the_handshake_cryptographically() {
         let server_keys = CurveKeyPair::new().unwrap();
         let client_keys = CurveKeyPair::new().unwrap();
         let impostor = CurveKeyPair::new().unwrap();
-        let (pull, server_monitor) =
-            server(&ctx, SocketType::Pull, curve_server_keys(&server_keys));
+        let (pull, server_monitor) = server(&ctx, SocketType::Pull, |s| {
+            curve::set_server(s, &server_keys)
+        });
         // The client expects the impostor's public key: its HELLO box cannot be
         // opened with the real server's secret key.
-        let (push, client_monitor) = client(
-            &ctx,
-            SocketType::Push,
-            &pull,
-            curve_client_keys(&impostor.public, &client_keys),
-        );
+        let (push, client_monitor) = client(&ctx, SocketType::Push, &pull, |c| {
+            curve::set_client(c, &impostor.public, &client_keys)
+        });
         push.send("for the impostor", SendFlags::empty()).unwrap();
         match next_outcome(&server_monitor, "server") {
             MonitorEvent::HandshakeFailedProtocol { error, .. } => {
@@ -370,11 +335,7 @@ fn zap_enforce_domain_with_a_handler_asks_it() {
         });
         let (push, _cm) = client(&ctx, SocketType::Push, &pull, |_| {});
         push.send("denied", SendFlags::empty()).unwrap();
-        let deadline = Instant::now() + PATIENCE;
-        while auth.denied() == 0 {
-            assert!(Instant::now() < deadline, "the handler was not asked");
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        wait_for("the handler to be asked", PATIENCE, || auth.denied() > 0);
         assert_nothing_arrives(&pull);
     });
 }
@@ -385,18 +346,15 @@ fn curve_admitted(ctx: &Context, domain: Option<&str>, enforce: bool) -> bool {
     let server_keys = CurveKeyPair::new().unwrap();
     let client_keys = CurveKeyPair::new().unwrap();
     let (pull, server_monitor) = server(ctx, SocketType::Pull, |s| {
-        curve_server_keys(&server_keys)(s);
+        curve::set_server(s, &server_keys);
         if let Some(domain) = domain {
             s.set_zap_domain(domain).unwrap();
         }
         set_zap_enforce_domain(s, enforce);
     });
-    let (push, _cm) = client(
-        ctx,
-        SocketType::Push,
-        &pull,
-        curve_client_keys(&server_keys.public, &client_keys),
-    );
+    let (push, _cm) = client(ctx, SocketType::Push, &pull, |c| {
+        curve::set_client(c, &server_keys.public, &client_keys)
+    });
     push.send("curve", SendFlags::empty()).unwrap();
     match next_outcome(&server_monitor, "server") {
         MonitorEvent::HandshakeSucceeded { .. } => {
@@ -413,7 +371,7 @@ fn curve_admitted(ctx: &Context, domain: Option<&str>, enforce: bool) -> bool {
 
 #[test]
 fn zap_enforce_domain_and_curve() {
-    if !curve_required() {
+    if !curve::checked() {
         return;
     }
     within(WATCHDOG, || {
@@ -441,7 +399,7 @@ fn zap_enforce_domain_and_curve() {
 
 #[test]
 fn secret_keys_stay_out_of_debug_output() {
-    if !curve_required() {
+    if !curve::checked() {
         return;
     }
     let pair = CurveKeyPair::new().unwrap();

@@ -11,13 +11,13 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::within;
+use common::fs::TempDir;
+use common::net::bind_loopback;
+use common::{wait_for, within};
 use zmq::{Context, Error, RecvFlags, SendFlags, SocketType};
 
 /// Messages queued by the sender before it is dropped (below the default HWM,
@@ -25,33 +25,13 @@ use zmq::{Context, Error, RecvFlags, SendFlags, SocketType};
 const N: usize = 200;
 const WATCHDOG: Duration = Duration::from_secs(120);
 
-/// A directory under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "zmq-linger-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn ipc_endpoint(&self) -> String {
-        format!("ipc://{}/s", self.0.display())
-    }
-
-    /// An endpoint nobody is bound to: IPC where the build has it, else a TCP port
-    /// that was free a moment ago.
-    fn unbound_endpoint(&self) -> String {
-        if ipc() {
-            self.ipc_endpoint()
-        } else {
-            reserve_tcp_endpoint()
-        }
+/// An endpoint nobody is bound to: IPC in `dir` where the build has it, else a
+/// TCP port that was free a moment ago.
+fn unbound_endpoint(dir: &TempDir) -> String {
+    if ipc() {
+        dir.ipc_endpoint("s")
+    } else {
+        reserve_tcp_endpoint()
     }
 }
 
@@ -64,20 +44,13 @@ fn ipc() -> bool {
     has
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// A TCP endpoint on 127.0.0.1 whose port was free a moment ago: bound by a
 /// throw-away socket, read back, released.
 fn reserve_tcp_endpoint() -> String {
     let ctx = Context::new().unwrap();
     let s = ctx.socket(SocketType::Pull).unwrap();
     s.set_linger(0).unwrap();
-    s.bind("tcp://127.0.0.1:*").unwrap();
-    let endpoint = s.get_last_endpoint().unwrap();
+    let endpoint = bind_loopback(&s);
     drop(s);
     // The last handle: zmq_ctx_term returns once the listener is closed.
     ctx.term().unwrap();
@@ -175,8 +148,8 @@ fn late_peer_receives_everything(
 }
 
 fn over_ipc(linger: i32, how: Shutdown) {
-    let dir = TempDir::new();
-    if late_peer_receives_everything(&dir.ipc_endpoint(), linger, how).is_err() {
+    let dir = TempDir::new("linger");
+    if late_peer_receives_everything(&dir.ipc_endpoint("s"), linger, how).is_err() {
         panic!("an IPC path under a fresh directory cannot be taken");
     }
 }
@@ -265,8 +238,8 @@ fn zero_linger_discards(endpoint: &str) -> Result<(), PortTaken> {
 fn zero_linger_term_returns_promptly_and_the_messages_are_gone() {
     within(Duration::from_secs(30), || {
         if ipc() {
-            let dir = TempDir::new();
-            assert!(zero_linger_discards(&dir.ipc_endpoint()).is_ok());
+            let dir = TempDir::new("linger");
+            assert!(zero_linger_discards(&dir.ipc_endpoint("s")).is_ok());
         }
         for attempt in 0.. {
             assert!(attempt < 5, "five reserved ports in a row were taken");
@@ -281,11 +254,11 @@ fn zero_linger_term_returns_promptly_and_the_messages_are_gone() {
 fn finite_linger_bounds_term_when_the_peer_never_appears() {
     const LINGER_MS: u64 = 500;
     let elapsed = within(WATCHDOG, || {
-        let dir = TempDir::new();
+        let dir = TempDir::new("linger");
         let ctx = Context::new().unwrap();
         let push = ctx.socket(SocketType::Push).unwrap();
         push.set_linger(LINGER_MS as i32).unwrap();
-        push.connect(&dir.unbound_endpoint()).unwrap();
+        push.connect(&unbound_endpoint(&dir)).unwrap();
         for i in 0..N {
             push.send(frame(i), SendFlags::DONTWAIT).unwrap();
         }
@@ -345,8 +318,8 @@ fn term_wakes_a_send_blocked_on_a_full_queue_with_eterm() {
         push.set_linger(0).unwrap();
         push.set_sndhwm(1).unwrap();
         // Connected to nobody: once its queue is full, a blocking send waits.
-        let dir = TempDir::new();
-        push.connect(&dir.unbound_endpoint()).unwrap();
+        let dir = TempDir::new("linger");
+        push.connect(&unbound_endpoint(&dir)).unwrap();
         let (took_one, first) = std::sync::mpsc::channel::<()>();
         let sender = thread::spawn(move || {
             let mut accepted = 0;
@@ -389,11 +362,9 @@ fn inproc_messages_for_a_dropped_peer_do_not_hold_up_term() {
         // The sender learns its pipe is gone and has no peer left: it blocks
         // rather than queue for nobody. (Sends before it learns that go into
         // the dying pipe and are discarded with it.)
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while push.send("late", SendFlags::DONTWAIT) != Err(Error::EAGAIN) {
-            assert!(Instant::now() < deadline, "PUSH still accepts messages");
-            thread::sleep(Duration::from_millis(10));
-        }
+        wait_for("PUSH to refuse messages", Duration::from_secs(10), || {
+            push.send("late", SendFlags::DONTWAIT) == Err(Error::EAGAIN)
+        });
         // Despite LINGER -1, nothing is left to wait for: term returns (bounded
         // by the watchdog).
         drop(push);
@@ -505,8 +476,8 @@ fn reconnect_delivers_what_was_queued_while_the_peer_restarted() {
 #[test]
 fn immediate_refuses_to_queue_for_a_peer_not_connected_yet() {
     within(WATCHDOG, || {
-        let dir = TempDir::new();
-        let endpoint = dir.unbound_endpoint();
+        let dir = TempDir::new("linger");
+        let endpoint = unbound_endpoint(&dir);
         let ctx = Context::new().unwrap();
         // Default: the message is queued for the absent peer...
         let queued = ctx.socket(SocketType::Push).unwrap();

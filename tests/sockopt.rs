@@ -2,9 +2,13 @@
 //! methods and checks the behaviour libzmq documents for them, over `inproc://` or
 //! `tcp://127.0.0.1:*` only.
 
+mod common;
+
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use common::net::{bind_loopback, socket};
+use common::wait_for;
 use zmq::{
     Context, Error, Mechanism, Message, PollEvents, RecvFlags, SendFlags, Socket, DEALER, PAIR,
     PUB, PULL, PUSH, REP, REQ, ROUTER, SUB, XPUB,
@@ -12,21 +16,9 @@ use zmq::{
 
 const NONE: SendFlags = SendFlags::empty();
 const WAIT: RecvFlags = RecvFlags::empty();
-
-fn socket(ctx: &Context, socket_type: zmq::SocketType) -> Socket {
-    let socket = ctx.socket(socket_type).unwrap();
-    // A test that goes wrong fails with EAGAIN instead of hanging.
-    socket.set_rcvtimeo(5000).unwrap();
-    socket.set_sndtimeo(5000).unwrap();
-    socket.set_linger(0).unwrap();
-    socket
-}
-
-/// Binds to an ephemeral TCP port on the loopback and returns the endpoint.
-fn bind_tcp(socket: &Socket) -> String {
-    socket.bind("tcp://127.0.0.1:*").unwrap();
-    socket.get_last_endpoint().unwrap()
-}
+/// How long a blocking send or receive may wait: a test that goes wrong fails
+/// with `EAGAIN` instead of hanging.
+const PATIENCE: Duration = Duration::from_secs(5);
 
 /// Every message waiting now, without blocking.
 fn drain(socket: &Socket) -> Vec<Vec<u8>> {
@@ -36,9 +28,9 @@ fn drain(socket: &Socket) -> Vec<Vec<u8>> {
 #[test]
 fn subscribe_filters_and_unsubscribe_stops() {
     let ctx = Context::new().unwrap();
-    let publisher = socket(&ctx, PUB);
+    let publisher = socket(&ctx, PUB, PATIENCE);
     publisher.bind("inproc://sockopt-subscribe").unwrap();
-    let subscriber = socket(&ctx, SUB);
+    let subscriber = socket(&ctx, SUB, PATIENCE);
     subscriber.set_subscribe(b"weather").unwrap();
     subscriber.connect("inproc://sockopt-subscribe").unwrap();
 
@@ -87,10 +79,10 @@ fn subscribe_filters_and_unsubscribe_stops() {
 #[test]
 fn invert_matching_delivers_the_rest() {
     let ctx = Context::new().unwrap();
-    let publisher = socket(&ctx, PUB);
+    let publisher = socket(&ctx, PUB, PATIENCE);
     publisher.set_invert_matching(true).unwrap();
     publisher.bind("inproc://sockopt-invert").unwrap();
-    let subscriber = socket(&ctx, SUB);
+    let subscriber = socket(&ctx, SUB, PATIENCE);
     subscriber.set_invert_matching(true).unwrap();
     assert_eq!(subscriber.get_invert_matching(), Ok(true));
     subscriber.set_subscribe(b"skip").unwrap();
@@ -115,9 +107,9 @@ fn invert_matching_delivers_the_rest() {
 #[test]
 fn routing_id_is_the_identity_frame_at_a_router() {
     let ctx = Context::new().unwrap();
-    let router = socket(&ctx, ROUTER);
+    let router = socket(&ctx, ROUTER, PATIENCE);
     router.bind("inproc://sockopt-routing-id").unwrap();
-    let dealer = socket(&ctx, DEALER);
+    let dealer = socket(&ctx, DEALER, PATIENCE);
     dealer.set_routing_id(b"peer-7").unwrap();
     assert_eq!(dealer.get_routing_id().unwrap(), b"peer-7");
     dealer.connect("inproc://sockopt-routing-id").unwrap();
@@ -137,26 +129,23 @@ fn routing_id_is_the_identity_frame_at_a_router() {
 #[test]
 fn connect_routing_id_names_the_peer_of_the_next_connection() {
     let ctx = Context::new().unwrap();
-    let server = socket(&ctx, ROUTER);
+    let server = socket(&ctx, ROUTER, PATIENCE);
     server.set_routing_id(b"server").unwrap();
     server.bind("inproc://sockopt-connect-rid").unwrap();
-    let client = socket(&ctx, ROUTER);
+    let client = socket(&ctx, ROUTER, PATIENCE);
     client.set_routing_id(b"client").unwrap();
     client.set_router_mandatory(true).unwrap();
     client.set_connect_routing_id(b"my-server").unwrap();
     client.connect("inproc://sockopt-connect-rid").unwrap();
 
     // Reachable under the name we chose, not the one the server gave itself.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        match client.send_multipart([&b"my-server"[..], b"ping"], NONE) {
-            Ok(()) => break,
-            Err(Error::EHOSTUNREACH) if Instant::now() < deadline => {
-                sleep(Duration::from_millis(5))
-            }
-            Err(e) => panic!("{e:?}"),
-        }
-    }
+    wait_for("the server's name", Duration::from_secs(5), || match client
+        .send_multipart([&b"my-server"[..], b"ping"], NONE)
+    {
+        Ok(()) => true,
+        Err(Error::EHOSTUNREACH) => false,
+        Err(e) => panic!("{e:?}"),
+    });
     assert_eq!(
         server.recv_multipart(WAIT).unwrap(),
         [b"client".to_vec(), b"ping".to_vec()]
@@ -170,9 +159,9 @@ fn connect_routing_id_names_the_peer_of_the_next_connection() {
 #[test]
 fn probe_router_announces_the_dealer() {
     let ctx = Context::new().unwrap();
-    let router = socket(&ctx, ROUTER);
+    let router = socket(&ctx, ROUTER, PATIENCE);
     router.bind("inproc://sockopt-probe").unwrap();
-    let dealer = socket(&ctx, DEALER);
+    let dealer = socket(&ctx, DEALER, PATIENCE);
     dealer.set_routing_id(b"prober").unwrap();
     dealer.set_probe_router(true).unwrap();
     dealer.connect("inproc://sockopt-probe").unwrap();
@@ -186,7 +175,7 @@ fn probe_router_announces_the_dealer() {
 #[test]
 fn router_mandatory_reports_unknown_peers() {
     let ctx = Context::new().unwrap();
-    let router = socket(&ctx, ROUTER);
+    let router = socket(&ctx, ROUTER, PATIENCE);
     router.bind("inproc://sockopt-mandatory").unwrap();
     // By default an unroutable message is dropped silently.
     router
@@ -227,9 +216,9 @@ fn linger_reads_back_and_zero_drops_pending_messages() {
 #[test]
 fn rcvmore_is_true_between_frames() {
     let ctx = Context::new().unwrap();
-    let a = socket(&ctx, PAIR);
+    let a = socket(&ctx, PAIR, PATIENCE);
     a.bind("inproc://sockopt-rcvmore").unwrap();
-    let b = socket(&ctx, PAIR);
+    let b = socket(&ctx, PAIR, PATIENCE);
     b.connect("inproc://sockopt-rcvmore").unwrap();
     a.send_multipart(["one", "two", "three"], NONE).unwrap();
     let mut msg = Message::new();
@@ -245,14 +234,14 @@ fn rcvmore_is_true_between_frames() {
 #[test]
 fn last_endpoint_holds_the_ephemeral_port() {
     let ctx = Context::new().unwrap();
-    let rep = socket(&ctx, REP);
+    let rep = socket(&ctx, REP, PATIENCE);
     assert_eq!(rep.get_last_endpoint().unwrap(), "");
-    let endpoint = bind_tcp(&rep);
+    let endpoint = bind_loopback(&rep);
     let port = endpoint.strip_prefix("tcp://127.0.0.1:").expect(&endpoint);
     assert_ne!(port.parse::<u16>().expect(port), 0);
 
     // It is the endpoint to connect to.
-    let req = socket(&ctx, REQ);
+    let req = socket(&ctx, REQ, PATIENCE);
     req.connect(&endpoint).unwrap();
     req.send("ping", NONE).unwrap();
     assert_eq!(rep.recv_bytes(WAIT).unwrap(), b"ping");
@@ -284,18 +273,18 @@ fn rcvtimeo_and_sndtimeo_give_eagain() {
 #[test]
 fn maxmsgsize_disconnects_a_peer_sending_more() {
     let ctx = Context::new().unwrap();
-    let server = socket(&ctx, PULL);
+    let server = socket(&ctx, PULL, PATIENCE);
     server.set_maxmsgsize(100).unwrap();
     assert_eq!(server.get_maxmsgsize(), Ok(100));
-    let endpoint = bind_tcp(&server);
+    let endpoint = bind_loopback(&server);
 
-    let rude = socket(&ctx, PUSH);
+    let rude = socket(&ctx, PUSH, PATIENCE);
     rude.set_reconnect_ivl(-1).unwrap();
     rude.connect(&endpoint).unwrap();
     rude.send(vec![b'x'; 101], NONE).unwrap();
     sleep(Duration::from_millis(300));
 
-    let polite = socket(&ctx, PUSH);
+    let polite = socket(&ctx, PUSH, PATIENCE);
     polite.connect(&endpoint).unwrap();
     polite.send("small", NONE).unwrap();
     polite.send(vec![b'y'; 100], NONE).unwrap();
@@ -311,19 +300,17 @@ fn maxmsgsize_disconnects_a_peer_sending_more() {
 #[test]
 fn events_report_what_the_socket_can_do() {
     let ctx = Context::new().unwrap();
-    let a = socket(&ctx, PAIR);
+    let a = socket(&ctx, PAIR, PATIENCE);
     a.bind("inproc://sockopt-events").unwrap();
     assert_eq!(a.get_events(), Ok(PollEvents::empty()));
-    let b = socket(&ctx, PAIR);
+    let b = socket(&ctx, PAIR, PATIENCE);
     b.connect("inproc://sockopt-events").unwrap();
     assert_eq!(b.get_events(), Ok(PollEvents::POLLOUT));
 
     b.send("x", NONE).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !a.get_events().unwrap().contains(PollEvents::POLLIN) {
-        assert!(Instant::now() < deadline, "POLLIN never came");
-        sleep(Duration::from_millis(1));
-    }
+    wait_for("POLLIN", Duration::from_secs(5), || {
+        a.get_events().unwrap().contains(PollEvents::POLLIN)
+    });
     assert_eq!(a.recv_bytes(WAIT).unwrap(), b"x");
     assert!(!a.get_events().unwrap().contains(PollEvents::POLLIN));
 }
@@ -331,11 +318,11 @@ fn events_report_what_the_socket_can_do() {
 #[test]
 fn xpub_welcome_message_and_verbose_subscriptions() {
     let ctx = Context::new().unwrap();
-    let xpub = socket(&ctx, XPUB);
+    let xpub = socket(&ctx, XPUB, PATIENCE);
     xpub.set_xpub_welcome_msg(b"welcome").unwrap();
     xpub.set_xpub_verbose(true).unwrap();
     xpub.bind("inproc://sockopt-xpub").unwrap();
-    let subscribers = [socket(&ctx, SUB), socket(&ctx, SUB)];
+    let subscribers = [socket(&ctx, SUB, PATIENCE), socket(&ctx, SUB, PATIENCE)];
     for subscriber in &subscribers {
         subscriber.set_subscribe(b"").unwrap();
         subscriber.connect("inproc://sockopt-xpub").unwrap();
@@ -353,11 +340,11 @@ fn xpub_welcome_message_and_verbose_subscriptions() {
 #[test]
 fn conflate_keeps_only_the_last_message() {
     let ctx = Context::new().unwrap();
-    let pull = socket(&ctx, PULL);
+    let pull = socket(&ctx, PULL, PATIENCE);
     pull.set_conflate(true).unwrap();
     assert_eq!(pull.get_conflate(), Ok(true));
-    let endpoint = bind_tcp(&pull);
-    let push = socket(&ctx, PUSH);
+    let endpoint = bind_loopback(&pull);
+    let push = socket(&ctx, PUSH, PATIENCE);
     push.connect(&endpoint).unwrap();
     // Five messages, read after a pause: only the last one is there. (A PULL that
     // does not conflate gives the first, whenever it reads.) On a loaded machine the
@@ -393,9 +380,9 @@ fn conflate_keeps_only_the_last_message() {
 #[test]
 fn req_relaxed_allows_a_new_request() {
     let ctx = Context::new().unwrap();
-    let rep = socket(&ctx, REP);
+    let rep = socket(&ctx, REP, PATIENCE);
     rep.bind("inproc://sockopt-relaxed").unwrap();
-    let req = socket(&ctx, REQ);
+    let req = socket(&ctx, REQ, PATIENCE);
     req.set_req_relaxed(true).unwrap();
     req.set_req_correlate(true).unwrap();
     req.connect("inproc://sockopt-relaxed").unwrap();
@@ -415,7 +402,7 @@ fn plain_zap_handler(
     ctx: &Context,
     requests: usize,
 ) -> std::thread::JoinHandle<Vec<(Vec<u8>, Vec<u8>)>> {
-    let zap = socket(ctx, REP);
+    let zap = socket(ctx, REP, PATIENCE);
     zap.bind("inproc://zeromq.zap.01").unwrap();
     std::thread::spawn(move || {
         let mut seen = Vec::new();
@@ -443,13 +430,13 @@ fn plain_zap_handler(
 fn plain_credentials_select_plain_and_reach_zap() {
     let ctx = Context::new().unwrap();
     let handler = plain_zap_handler(&ctx, 2);
-    let server = socket(&ctx, PULL);
+    let server = socket(&ctx, PULL, PATIENCE);
     server.set_plain_server(true).unwrap();
     assert_eq!(server.get_plain_server(), Ok(true));
     assert_eq!(server.get_mechanism(), Ok(Mechanism::Plain));
-    let endpoint = bind_tcp(&server);
+    let endpoint = bind_loopback(&server);
 
-    let client = socket(&ctx, PUSH);
+    let client = socket(&ctx, PUSH, PATIENCE);
     client.set_plain_username("admin").unwrap();
     client.set_plain_password("secret").unwrap();
     assert_eq!(client.get_mechanism(), Ok(Mechanism::Plain));
@@ -460,13 +447,13 @@ fn plain_credentials_select_plain_and_reach_zap() {
     assert_eq!(server.recv_bytes(WAIT).unwrap(), b"over PLAIN");
 
     // A wrong password is refused by the handler, a NULL client by the mechanism.
-    let intruder = socket(&ctx, PUSH);
+    let intruder = socket(&ctx, PUSH, PATIENCE);
     intruder.set_reconnect_ivl(-1).unwrap();
     intruder.set_plain_username("admin").unwrap();
     intruder.set_plain_password("guess").unwrap();
     intruder.connect(&endpoint).unwrap();
     intruder.send("let me in", NONE).unwrap();
-    let null_client = socket(&ctx, PUSH);
+    let null_client = socket(&ctx, PUSH, PATIENCE);
     null_client.set_reconnect_ivl(-1).unwrap();
     null_client.connect(&endpoint).unwrap();
     null_client.send("over NULL", NONE).unwrap();
@@ -493,7 +480,7 @@ fn curve_encrypts_and_authenticates_the_server() {
     let (server_public, server_secret) = zmq::curve_keypair().unwrap();
     let (client_public, client_secret) = zmq::curve_keypair().unwrap();
 
-    let server = socket(&ctx, REP);
+    let server = socket(&ctx, REP, PATIENCE);
     server.set_curve_server(true).unwrap();
     server
         .set_curve_secretkey(server_secret.as_bytes())
@@ -501,9 +488,9 @@ fn curve_encrypts_and_authenticates_the_server() {
     assert_eq!(server.get_curve_server(), Ok(true));
     assert_eq!(server.get_mechanism(), Ok(Mechanism::Curve));
     assert_eq!(server.get_curve_secretkey_z85().unwrap(), server_secret);
-    let endpoint = bind_tcp(&server);
+    let endpoint = bind_loopback(&server);
 
-    let client = socket(&ctx, REQ);
+    let client = socket(&ctx, REQ, PATIENCE);
     client
         .set_curve_serverkey(server_public.as_bytes())
         .unwrap();
@@ -523,7 +510,7 @@ fn curve_encrypts_and_authenticates_the_server() {
 
     // A client that expects another server key never gets through.
     let (wrong_public, _) = zmq::curve_keypair().unwrap();
-    let impostor = socket(&ctx, REQ);
+    let impostor = socket(&ctx, REQ, PATIENCE);
     impostor
         .set_curve_serverkey(wrong_public.as_bytes())
         .unwrap();
@@ -594,11 +581,11 @@ mod kernel {
     #[test]
     fn tcp_keepalive_options_reach_the_kernel() {
         let ctx = Context::new().unwrap();
-        let server = socket(&ctx, ROUTER);
-        let endpoint = bind_tcp(&server);
+        let server = socket(&ctx, ROUTER, PATIENCE);
+        let endpoint = bind_loopback(&server);
         let port: u16 = endpoint.rsplit(':').next().unwrap().parse().unwrap();
 
-        let client = socket(&ctx, DEALER);
+        let client = socket(&ctx, DEALER, PATIENCE);
         client.set_tcp_keepalive(1).unwrap();
         client.set_tcp_keepalive_idle(42).unwrap();
         client.set_tcp_keepalive_cnt(5).unwrap();

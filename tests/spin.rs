@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod common;
+use common::net::bind_loopback;
 use common::within;
 
 use std::sync::mpsc;
@@ -90,8 +91,7 @@ fn req_rep_both_spinning() {
     within(LIMIT, || {
         let ctx = Context::new().unwrap();
         let rep = ctx.socket(REP).unwrap();
-        rep.bind("tcp://127.0.0.1:*").unwrap();
-        let endpoint = rep.get_last_endpoint().unwrap();
+        let endpoint = bind_loopback(&rep);
         let server = thread::spawn(move || {
             let mut msg = Message::new();
             for _ in 0..500 {
@@ -185,8 +185,7 @@ fn poll_spin_reports_what_is_ready() {
     within(LIMIT, || {
         let ctx = Context::new().unwrap();
         let pull = ctx.socket(PULL).unwrap();
-        pull.bind("tcp://127.0.0.1:*").unwrap();
-        let endpoint = pull.get_last_endpoint().unwrap();
+        let endpoint = bind_loopback(&pull);
         let push = ctx.socket(PUSH).unwrap();
 
         // Nothing there: timeout 0 is one poll, a positive timeout ends the

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod common;
+use common::net::{bind_loopback, tcp_address};
 use common::within;
 
 use std::io::{Read, Write};
@@ -25,9 +26,8 @@ fn stream_server_talks_to_a_plain_tcp_client() {
         let ctx = Context::new().unwrap();
         let server = ctx.socket(STREAM).unwrap();
         server.set_rcvtimeo(5000).unwrap();
-        server.bind("tcp://127.0.0.1:*").unwrap();
-        let endpoint = server.get_last_endpoint().unwrap();
-        let address = endpoint.trim_start_matches("tcp://").to_string();
+        let endpoint = bind_loopback(&server);
+        let address = tcp_address(&endpoint).to_string();
 
         let mut client = TcpStream::connect(&address).unwrap();
         client
@@ -225,8 +225,7 @@ fn a_bound_pair_never_serves_a_second_peer() {
         let (arrives, never) = (10_000, 1500);
         let server = ctx.socket(zmq::PAIR).unwrap();
         server.set_rcvtimeo(arrives).unwrap();
-        server.bind("tcp://127.0.0.1:*").unwrap();
-        let endpoint = server.get_last_endpoint().unwrap();
+        let endpoint = bind_loopback(&server);
 
         let first = ctx.socket(zmq::PAIR).unwrap();
         first.set_linger(0).unwrap();

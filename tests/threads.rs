@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod common;
+use common::net::bind_loopback;
 use common::within;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -100,8 +101,7 @@ fn term_of_the_last_handle_flushes_pending_messages() {
     within(Duration::from_secs(20), || {
         let receiver_ctx = Context::new().unwrap();
         let pull = receiver_ctx.socket(PULL).unwrap();
-        pull.bind("tcp://127.0.0.1:*").unwrap();
-        let endpoint = pull.get_last_endpoint().unwrap();
+        let endpoint = bind_loopback(&pull);
 
         let ctx = Context::new().unwrap();
         let push = ctx.socket(PUSH).unwrap();

@@ -1,12 +1,26 @@
-//! Helpers shared by the integration tests (each test file includes this with `mod common;`).
+//! Helpers shared by the integration tests (each test file includes this with
+//! `mod common;`), one module per concern: bounded waits here ([`within`],
+//! [`wait_for`], [`join_within`], [`watchdog`]); sockets and endpoints on the
+//! loopback in [`net`]; CURVE keys and servers in [`curve`]; scratch directories
+//! in [`fs`]; a tokio runtime with a deadline in [`runtime`] (feature `tokio`); a
+//! scenario in a child process in [`child`]. A helper that only one test file
+//! uses stays in that file.
 #![allow(dead_code)] // each test file uses its own subset
 
+// Sockets, keys, files and the async runtime.
+pub mod curve;
+pub mod fs;
+pub mod net;
+#[cfg(feature = "tokio")]
+pub mod runtime;
+
+// Child processes.
 pub mod child;
 pub mod zguide;
 
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Runs `f` on its own thread and fails the test if it has not finished within
 /// `limit`, so a deadlock or a missed wake-up shows as a failure instead of a hung
@@ -26,6 +40,31 @@ pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send +
             panic!("did not finish within {limit:?} (deadlock or missed wake-up?)")
         }
     }
+}
+
+/// Checks `cond` every 10 ms until it holds, and fails the test (naming `what`)
+/// if it still does not after `limit`. For a state that another thread or libzmq's
+/// I/O thread brings about (a ZAP verdict, a monitor event queued, a pipe gone);
+/// `cond` may also act each round (send a probe, process commands).
+#[track_caller]
+pub fn wait_for(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !cond() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Joins `handle` once its thread has finished, failing the test if that takes
+/// longer than `limit`, and returns what the thread returned (a panic in it fails
+/// the test). For a thread the test started and must see end, such as one blocked
+/// in a proxy until the context shuts down.
+pub fn join_within<T>(handle: thread::JoinHandle<T>, limit: Duration) -> T {
+    wait_for("a thread to finish", limit, || handle.is_finished());
+    handle.join().expect("the thread panicked")
 }
 
 /// Aborts the whole test process when it is still alive after `limit`: for a test
